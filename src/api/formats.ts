@@ -1,0 +1,147 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+
+/*
+ * String formats shared by the spec. Each is a bounded string with a `pattern` that reaches the CRD,
+ * so the API server and the CLI refuse the same values. Several of these end up in nginx.conf or a
+ * container command line: the patterns leave out every character that means something there
+ * (whitespace, `;`, `{`, `}`, `#`, quotes, `$`, backslash).
+ */
+
+function patterned(pattern: RegExp, max: number, rule: string, description: string) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(pattern, { message: `must be ${rule}` })
+    .describe(description);
+}
+
+/** RFC 1123 label (names of Secrets, ServiceAccounts, claims...). */
+export const dnsLabel = (description: string) =>
+  patterned(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    63,
+    "a lowercase RFC 1123 label (a-z, 0-9 and '-', starting and ending with a letter or digit)",
+    description,
+  );
+
+/** RFC 1123 subdomain (most object names). */
+export const dnsSubdomain = (description: string) =>
+  patterned(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    253,
+    "a lowercase RFC 1123 subdomain (a-z, 0-9, '-' and '.')",
+    description,
+  );
+
+/** A DNS host name for an Ingress rule; a leading `*.` wildcard is allowed as Kubernetes does. */
+export const hostName = (description: string) =>
+  patterned(
+    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+    253,
+    "a lowercase DNS name with at least one dot, such as shop.example.com",
+    description,
+  );
+
+/** A container image reference: [registry[:port]/]path[:tag][@sha256:digest]. */
+export const imageRef = (description: string) =>
+  patterned(
+    /^[a-zA-Z0-9][a-zA-Z0-9._-]*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+    512,
+    "an image reference such as registry.example.com/shop:1.4.2",
+    description,
+  );
+
+/**
+ * A URL path prefix served by NGINX, such as `/static/`. It starts and ends with `/` (so an NGINX
+ * `alias` can never reach outside its directory) and has only unreserved URL characters. No segment
+ * may start with a dot, which refuses `.` and `..`; patterns are RE2 (the API server's), so no lookahead.
+ */
+export const urlPathPrefix = (description: string) =>
+  patterned(
+    /^\/([A-Za-z0-9_~-][A-Za-z0-9._~-]*\/)*$/,
+    128,
+    "a URL path that starts and ends with '/', made of letters, digits and '-', '_', '.', '~', each segment starting with a letter, digit, '-', '_' or '~' (so no '.' or '..' segment; e.g. /static/)",
+    description,
+  );
+
+/** A URL path for an HTTP probe, such as `/healthz` or `/health/ready?full=1`. */
+export const httpPath = (description: string) =>
+  patterned(
+    /^\/[A-Za-z0-9._~!&'()*+,=:@%/?-]*$/,
+    256,
+    "a URL path starting with '/' with no spaces (e.g. /healthz)",
+    description,
+  );
+
+/** An absolute file path inside a container image, with no `.` or `..` segment. */
+export const absolutePath = (description: string) =>
+  patterned(
+    /^(\/[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*)+\/?$/,
+    256,
+    "an absolute path made of letters, digits and '.', '_', '-', '@', '+', each segment starting with a letter, digit, '_', '@', '+' or '-' (so no '.' or '..' segment; e.g. /app/staticfiles)",
+    description,
+  );
+
+/** NGINX size syntax: a number of bytes, or kilobytes/megabytes/gigabytes with a k/m/g suffix. */
+export const nginxSize = (description: string) =>
+  patterned(
+    /^(0|[1-9][0-9]{0,8})[kKmMgG]?$/,
+    10,
+    "a size in NGINX syntax: digits with an optional k, m or g suffix (e.g. 10m); 0 means no limit",
+    description,
+  );
+
+/** A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `5Gi`. */
+export const QUANTITY_PATTERN =
+  /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+export const quantity = (description: string) =>
+  z
+    .union([
+      z.string().max(64).regex(QUANTITY_PATTERN, {
+        message: "must be a Kubernetes quantity such as 500m, 2, 256Mi or 5Gi",
+      }),
+      z.number().int().min(0).max(1_000_000_000),
+    ])
+    .meta({ "x-kubernetes-int-or-string": true })
+    .describe(description);
+
+/** An IPv4 or IPv6 network in CIDR notation, or a single address. */
+export const cidr = (description: string) =>
+  z
+    .string()
+    .min(2)
+    .max(49)
+    .regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, {
+      message: "must be an IP address or a CIDR such as 10.0.0.0/8 or fd00::/8",
+    })
+    .refine(isCidr, { message: "must be a valid IPv4 or IPv6 address or CIDR (prefix within range)" })
+    .describe(description);
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^[0-9]+$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
+/** Environment variable names, as Kubernetes accepts them. */
+export const envVarName = (description: string) =>
+  patterned(
+    /^[-._a-zA-Z][-._a-zA-Z0-9]*$/,
+    256,
+    "a variable name made of letters, digits, '_', '-' and '.', not starting with a digit",
+    description,
+  );
+
+/** Converts a CPU quantity (string or number) to cores. */
+export function cpuCores(value: string | number): number {
+  if (typeof value === "number") return value;
+  const m = /^([0-9.]+)(m?)$/.exec(value);
+  if (m) return Number(m[1]) / (m[2] === "m" ? 1000 : 1);
+  return Number.NaN;
+}

@@ -1,0 +1,10 @@
+export * from "./constants.js";
+export { defaultWorkers, type ResolvedSpec, resolveSpec } from "./defaults.js";
+export { describeErrors, type FieldError, type ParseResult, parseWebApp } from "./parse.js";
+export type { AppSpec } from "./spec/app.js";
+export type { IngressSpec, ServiceSpec } from "./spec/exposure.js";
+export type { MediaSpec, StaticSpec } from "./spec/storage.js";
+export type { WebSpec } from "./spec/web.js";
+export type { WebAppSpec } from "./spec/webapp-spec.js";
+export type { Condition, WebAppStatus } from "./status.js";
+export type { WebApp } from "./webapp.js";

@@ -1,0 +1,213 @@
+import { z } from "zod";
+import { dnsSubdomain, httpPath, imageRef } from "../formats.js";
+import { withRules } from "../rules.js";
+import { env, envFrom, imagePullPolicy, resources } from "./common.js";
+
+/** `package.module:callable`, the way Gunicorn and uWSGI name a WSGI application. */
+const wsgiModule = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*)?$/,
+    {
+      message: "must be a Python module path with an optional callable, such as shop.wsgi:application",
+    },
+  )
+  .describe(
+    "The WSGI application, as `package.module:callable` (e.g. shop.wsgi:application or app:app). Required for gunicorn and uwsgi.",
+  );
+
+const commandArg = z.string().min(1).max(4096);
+
+export const autoscaling = withRules(
+  z
+    .object({
+      minReplicas: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe("Fewest app replicas the autoscaler keeps. Default: 2."),
+      maxReplicas: z.number().int().min(1).max(1000).describe("Most app replicas the autoscaler may run."),
+      targetCPUUtilizationPercentage: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe(
+          "Average CPU use, in percent of the CPU request, that the autoscaler aims for. Default: 70 when no memory target is set.",
+        ),
+      targetMemoryUtilizationPercentage: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe("Average memory use, in percent of the memory request, that the autoscaler aims for."),
+    })
+    .strict(),
+  [
+    {
+      cel: "!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",
+      message: "minReplicas must be less than or equal to maxReplicas",
+      fieldPath: ".minReplicas",
+      holds: (a) => a.minReplicas === undefined || a.minReplicas <= a.maxReplicas,
+    },
+  ],
+).describe(
+  "Scale the app tier with a HorizontalPodAutoscaler. While set, the autoscaler owns the replica count and `replicas` is ignored.",
+);
+
+export const appSpec = withRules(
+  z
+    .object({
+      image: imageRef("Container image holding the application code, e.g. registry.example.com/shop:1.4.2."),
+      imagePullPolicy: imagePullPolicy.optional(),
+      imagePullSecrets: z
+        .array(dnsSubdomain("Name of a docker-registry Secret in the WebApp's namespace."))
+        .max(16)
+        .optional()
+        .describe(
+          "Secrets used to pull the app image (and the static-files copy, which uses the same image).",
+        ),
+      serviceAccountName: dnsSubdomain("ServiceAccount the app pods run as.")
+        .optional()
+        .describe("ServiceAccount the app pods run as. Default: the namespace's default account."),
+      server: z
+        .enum(["gunicorn", "uwsgi", "command"])
+        .optional()
+        .describe(
+          "The WSGI server that runs the app: gunicorn or uwsgi (the operator builds the command line), or command (you give `command`). Default: gunicorn.",
+        ),
+      module: wsgiModule.optional(),
+      command: z
+        .array(commandArg)
+        .min(1)
+        .max(64)
+        .optional()
+        .describe(
+          "With server: command, the full command to run (no shell). It must serve HTTP on `port` with a production server, not a framework's development server.",
+        ),
+      args: z
+        .array(commandArg)
+        .max(128)
+        .optional()
+        .describe(
+          "Extra arguments. With gunicorn or uwsgi they are added after the generated options; with command they follow `command`.",
+        ),
+      workers: z
+        .number()
+        .int()
+        .min(1)
+        .max(256)
+        .optional()
+        .describe("Worker processes per replica. Default: 2 x the CPU request (in cores, 1 when unset) + 1."),
+      threads: z.number().int().min(1).max(256).optional().describe("Threads per worker. Default: 1."),
+      workerClass: z
+        .enum(["sync", "gthread", "gevent", "eventlet", "tornado"])
+        .optional()
+        .describe(
+          "Gunicorn worker class. Default: sync, or gthread when threads > 1. Async classes need the library in the image.",
+        ),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .optional()
+        .describe(
+          "A request running longer is aborted (Gunicorn --timeout, uWSGI harakiri). Default: 30. NGINX's read timeout should be at least this.",
+        ),
+      gracefulTimeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .optional()
+        .describe(
+          "On shutdown, how long in-flight requests may take to finish. Default: 30. The pod's grace period covers it.",
+        ),
+      port: z
+        .number()
+        .int()
+        .min(1024)
+        .max(65535)
+        .optional()
+        .describe("Port the app server listens on inside the pod (unprivileged). Default: 8000."),
+      replicas: z
+        .number()
+        .int()
+        .min(0)
+        .max(1000)
+        .optional()
+        .describe(
+          "Number of app pods (the scale subresource's target). Ignored while autoscaling is set. Default: 2.",
+        ),
+      autoscaling: autoscaling.optional(),
+      env: env.optional(),
+      envFrom: envFrom.optional(),
+      resources: resources.optional(),
+      healthCheck: z
+        .object({
+          path: httpPath("HTTP path that answers 2xx when the app can serve. Default: /healthz.").optional(),
+          host: z
+            .string()
+            .max(253)
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+              message: "must be a lowercase DNS name",
+            })
+            .optional()
+            .describe(
+              "Host header of the probes, for frameworks that check it (Django's ALLOWED_HOSTS). Default: the Ingress host when set.",
+            ),
+        })
+        .strict()
+        .optional()
+        .describe("The HTTP endpoint the readiness, liveness and startup probes call."),
+      runAsUser: z
+        .number()
+        .int()
+        .min(1)
+        .max(2147483647)
+        .optional()
+        .describe("Numeric user ID the app runs as (never root). Default: 10001."),
+      networkPolicy: z
+        .boolean()
+        .optional()
+        .describe(
+          "With a web tier, allow traffic to the app pods only from the web pods (a NetworkPolicy). Default: true.",
+        ),
+    })
+    .strict(),
+  [
+    {
+      cel: "!has(self.server) || self.server != 'command' || has(self.command)",
+      message: "server: command needs `command` (the program to run)",
+      fieldPath: ".command",
+      holds: (a) => a.server !== "command" || a.command !== undefined,
+    },
+    {
+      cel: "(has(self.server) && self.server == 'command') || has(self.module)",
+      message: "gunicorn and uwsgi need `module`, the WSGI application (e.g. shop.wsgi:application)",
+      fieldPath: ".module",
+      holds: (a) => a.server === "command" || a.module !== undefined,
+    },
+    {
+      cel: "!has(self.command) || (has(self.server) && self.server == 'command')",
+      message: "`command` is only used with server: command; gunicorn and uwsgi take extra options in `args`",
+      fieldPath: ".command",
+      holds: (a) => a.command === undefined || a.server === "command",
+    },
+    {
+      cel: "!has(self.workerClass) || !has(self.server) || self.server == 'gunicorn'",
+      message: "workerClass is a Gunicorn setting; it needs server: gunicorn",
+      fieldPath: ".workerClass",
+      holds: (a) => a.workerClass === undefined || a.server === undefined || a.server === "gunicorn",
+    },
+  ],
+).describe("The WSGI application servers (Gunicorn or uWSGI). Leave out for a static-only site.");
+
+export type AppSpec = z.output<typeof appSpec>;

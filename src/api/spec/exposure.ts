@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { dnsSubdomain, hostName } from "../formats.js";
+
+export const serviceSpec = z
+  .object({
+    type: z
+      .enum(["ClusterIP", "NodePort", "LoadBalancer"])
+      .optional()
+      .describe("Type of the entry Service `<name>`. Default: ClusterIP."),
+    port: z.number().int().min(1).max(65535).optional().describe("Port of the entry Service. Default: 80."),
+  })
+  .strict()
+  .describe("The entry Service, in front of the web tier (or the app tier when there is no web tier).");
+
+export const ingressSpec = z
+  .object({
+    host: hostName("Host name the Ingress routes to this WebApp, e.g. shop.example.com."),
+    className: dnsSubdomain(
+      "IngressClass to use, e.g. nginx. Default: the cluster's default class.",
+    ).optional(),
+    tlsSecretName: dnsSubdomain("Secret holding the TLS certificate for the host; enables HTTPS.").optional(),
+  })
+  .strict()
+  .describe("Publish the WebApp through an Ingress.");
+
+export type ServiceSpec = z.output<typeof serviceSpec>;
+export type IngressSpec = z.output<typeof ingressSpec>;

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { withRules } from "../rules.js";
+import { appSpec } from "./app.js";
+import { ingressSpec, serviceSpec } from "./exposure.js";
+import { mediaSpec, staticSpec } from "./storage.js";
+import { webSpec } from "./web.js";
+
+export const webAppSpec = withRules(
+  z
+    .object({
+      app: appSpec.optional(),
+      web: webSpec.optional(),
+      static: staticSpec.optional(),
+      media: mediaSpec.optional(),
+      service: serviceSpec.optional(),
+      ingress: ingressSpec.optional(),
+    })
+    .strict(),
+  [
+    {
+      cel: "has(self.app) || has(self.web)",
+      message: "set app, web or both: a WebApp needs at least one tier",
+      holds: (s) => s.app !== undefined || s.web !== undefined,
+    },
+    {
+      cel: "!has(self.static) || has(self.web)",
+      message: "static files are served by the web tier: static needs web",
+      fieldPath: ".static",
+      holds: (s) => s.static === undefined || s.web !== undefined,
+    },
+    {
+      cel: "!has(self.web) || has(self.app) || (has(self.static) && (has(self.static.persistentVolumeClaim) || (has(self.static.fromImage) && has(self.static.fromImage.image))))",
+      message:
+        "a static-only site (web without app) needs static files: static.persistentVolumeClaim, or static.fromImage with an image",
+      fieldPath: ".static",
+      holds: (s) =>
+        s.web === undefined ||
+        s.app !== undefined ||
+        (s.static !== undefined &&
+          (s.static.persistentVolumeClaim !== undefined || s.static.fromImage?.image !== undefined)),
+    },
+    {
+      cel: "!has(self.media) || has(self.app)",
+      message: "media holds uploads written by the app: media needs app",
+      fieldPath: ".media",
+      holds: (s) => s.media === undefined || s.app !== undefined,
+    },
+    {
+      cel: "!has(self.static) || !has(self.media) || (has(self.static.urlPath) ? self.static.urlPath : '/static/') != (has(self.media.urlPath) ? self.media.urlPath : '/media/')",
+      message: "static and media need different URL paths",
+      fieldPath: ".media.urlPath",
+      holds: (s) =>
+        s.static === undefined ||
+        s.media === undefined ||
+        (s.static.urlPath ?? "/static/") !== (s.media.urlPath ?? "/media/"),
+    },
+  ],
+).describe("Desired state of a Python web app: NGINX in front of WSGI app servers.");
+
+export type WebAppSpec = z.output<typeof webAppSpec>;

@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+const condition = z
+  .object({
+    type: z.string().max(316).describe("Condition type: Ready, Progressing or Degraded."),
+    status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
+    reason: z.string().max(1024).describe("One-word CamelCase reason for the status."),
+    message: z.string().max(32_768).describe("Human-readable detail."),
+    lastTransitionTime: z.string().max(64).describe("When the status last changed."),
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Generation the condition was computed for."),
+  })
+  .strict();
+
+const tierStatus = (tier: string) =>
+  z
+    .object({
+      replicas: z.number().int().min(0).optional().describe(`Pods of the ${tier} tier.`),
+      readyReplicas: z.number().int().min(0).optional().describe(`Ready pods of the ${tier} tier.`),
+      updatedReplicas: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe(`Pods of the ${tier} tier running the current spec.`),
+      desiredReplicas: z.number().int().min(0).optional().describe(`Pods the ${tier} tier should have.`),
+      ready: z
+        .string()
+        .max(32)
+        .optional()
+        .describe(
+          `Ready and desired pods of the ${tier} tier as "ready/desired", e.g. 2/2 (shown by kubectl get).`,
+        ),
+    })
+    .strict()
+    .describe(`Replica counts of the ${tier} tier.`);
+
+export const webAppStatus = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("The generation of the spec this status describes."),
+    conditions: z
+      .array(condition)
+      .max(16)
+      .optional()
+      .describe(
+        "Ready, Progressing and Degraded, in the standard metav1.Condition shape (kstatus compatible).",
+      )
+      .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
+    web: tierStatus("web").optional(),
+    app: tierStatus("app").optional(),
+    replicas: z.number().int().min(0).optional().describe("App pods (the scale subresource's status)."),
+    selector: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("Label selector of the app pods, for the scale subresource and autoscalers."),
+    url: z.string().max(1024).optional().describe("In-cluster URL of the WebApp's entry Service."),
+  })
+  .strict()
+  .describe("Observed state, written by the operator.");
+
+export type WebAppStatus = z.output<typeof webAppStatus>;
+export type Condition = z.output<typeof condition>;

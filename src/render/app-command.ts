@@ -1,0 +1,76 @@
+import type { ResolvedApp } from "../api/defaults.js";
+
+/**
+ * The app container's command line, built from the spec. No shell is involved: every element is one
+ * argv entry, so no value can inject a second command.
+ *
+ * `trustForwardedFrom` is what Gunicorn's --forwarded-allow-ips gets: with a web tier in front, any
+ * peer ("*"), because a NetworkPolicy lets only the web pods reach the app pods and pod IPs are not
+ * known in advance; without one, only loopback.
+ */
+export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string[] {
+  const extra = app.args ?? [];
+  switch (app.server) {
+    case "gunicorn":
+      return [
+        "gunicorn",
+        "--bind",
+        `0.0.0.0:${app.port}`,
+        "--workers",
+        String(app.workers),
+        "--threads",
+        String(app.threads),
+        "--worker-class",
+        app.workerClass,
+        "--timeout",
+        String(app.timeoutSeconds),
+        "--graceful-timeout",
+        String(app.gracefulTimeoutSeconds),
+        "--forwarded-allow-ips",
+        trustForwardedFrom,
+        // Heartbeat files on a tmpfs: on a disk-backed /tmp a slow fsync can get healthy workers killed.
+        "--worker-tmp-dir",
+        "/dev/shm",
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        ...extra,
+        app.module!,
+      ];
+    case "uwsgi":
+      return [
+        "uwsgi",
+        "--master",
+        "--processes",
+        String(app.workers),
+        "--threads",
+        String(app.threads),
+        // Plain HTTP, so NGINX uses the same proxy_pass for every server.
+        "--http-socket",
+        `:${app.port}`,
+        "--module",
+        app.module!,
+        // SIGTERM stops uWSGI instead of reloading it...
+        "--die-on-term",
+        // ...and lets in-flight requests finish first (plain die-on-term kills the workers at once).
+        "--hook-master-start",
+        "unix_signal:15 gracefully_kill_them_all",
+        "--worker-reload-mercy",
+        String(app.gracefulTimeoutSeconds),
+        // Exit instead of serving 500s when the module cannot be imported.
+        "--need-app",
+        "--harakiri",
+        String(app.timeoutSeconds),
+        "--single-interpreter",
+        "--enable-threads",
+        "--vacuum",
+        // Big enough for large cookies; uWSGI's 4 KB default answers them with an error.
+        "--buffer-size",
+        "32768",
+        ...extra,
+      ];
+    case "command":
+      return [...app.command!, ...extra];
+  }
+}

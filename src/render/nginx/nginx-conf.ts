@@ -1,0 +1,221 @@
+import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/defaults.js";
+import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
+import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
+
+export interface NginxConfInput {
+  /** `namespace/name` of the WebApp, for the header comment. */
+  webapp: string;
+  web: ResolvedWeb;
+  /** `host:port` of the app Service; absent for a static-only site. */
+  upstream?: { server: string; keepalive: boolean };
+  static?: ResolvedStatic;
+  media?: ResolvedMedia;
+}
+
+const GZIP_TYPES = [
+  "text/plain",
+  "text/css",
+  "text/xml",
+  "application/javascript",
+  "application/json",
+  "application/xml",
+  "application/rss+xml",
+  "image/svg+xml",
+  "font/ttf",
+  "font/otf",
+];
+
+/** JSON access log, one object per request, readable by log pipelines without parsing rules. */
+const LOG_FORMAT = literal(
+  '{"time":"$time_iso8601","remote_addr":"$remote_addr","method":"$request_method","uri":"$request_uri",' +
+    '"status":$status,"bytes":$body_bytes_sent,"request_time":$request_time,' +
+    '"upstream_time":"$upstream_response_time","user_agent":"$http_user_agent","referer":"$http_referer"}',
+);
+
+/** The scheme the app is told about: the client's, believed only from a trusted proxy and only http/https. */
+const FORWARDED_PROTO = "$webapp_forwarded_proto";
+
+export function renderNginxConf(input: NginxConfInput): string {
+  const { web } = input;
+  const http: Node[] = [
+    d("include", NGINX_PATHS.mimeTypes),
+    d("default_type", "application/octet-stream"),
+    d("server_tokens", "off"),
+    d("sendfile", "on"),
+    d("tcp_nopush", "on"),
+    d("keepalive_timeout", "65s"),
+    ...tempPaths(),
+    d("log_format", "webapp", "escape=json", LOG_FORMAT),
+    d("access_log", "/dev/stdout", "webapp"),
+    d("client_max_body_size", web.clientMaxBodySize),
+    ...gzip(web.gzip),
+    ...clientAddress(web.trustedProxies),
+    ...(web.websockets ? websocketMap() : []),
+  ];
+  if (input.upstream) {
+    http.push(
+      block(
+        "upstream",
+        [UPSTREAM_NAME],
+        [d("server", input.upstream.server), input.upstream.keepalive && d("keepalive", 32)],
+      ),
+    );
+  }
+  http.push(server(input));
+
+  const conf: Node[] = [
+    comment(`nginx.conf of WebApp ${input.webapp}, rendered by webapp-operator. Edits are overwritten.`),
+    d("worker_processes", "auto"),
+    d("pid", NGINX_PATHS.pidFile),
+    // `stderr` writes to fd 2 itself; /dev/stderr cannot be opened when fd 2 is a socket.
+    d("error_log", "stderr", "warn"),
+    d("daemon", "off"),
+    block("events", [], [d("worker_connections", 4096)]),
+    block("http", [], http),
+  ];
+  return serialize(conf);
+}
+
+function tempPaths(): Node[] {
+  const dir = NGINX_PATHS.runtimeDir;
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) =>
+    d(`${kind}_temp_path`, `${dir}/nginx-${kind.replace("_", "-")}`),
+  );
+}
+
+function gzip(on: boolean): Node[] {
+  if (!on) return [d("gzip", "off")];
+  return [
+    d("gzip", "on"),
+    d("gzip_vary", "on"),
+    d("gzip_proxied", "any"),
+    d("gzip_comp_level", 5),
+    d("gzip_min_length", 1024),
+    d("gzip_types", ...GZIP_TYPES),
+  ];
+}
+
+/**
+ * The real client address and scheme. Without trusted proxies NGINX's peer is the client. With them,
+ * the realip module takes the address from X-Forwarded-For, and X-Forwarded-Proto is believed only
+ * when the direct peer is one of them ($realip_remote_addr is the peer before realip rewrote it).
+ */
+function clientAddress(trusted: string[]): Node[] {
+  if (trusted.length === 0) {
+    return [block("map", ["$scheme", FORWARDED_PROTO], [entry("default", "$scheme")])];
+  }
+  return [
+    ...trusted.map((cidr) => d("set_real_ip_from", cidr)),
+    d("real_ip_header", "X-Forwarded-For"),
+    d("real_ip_recursive", "on"),
+    block(
+      "geo",
+      ["$realip_remote_addr", "$webapp_trusted_peer"],
+      [entry("default", 0), ...trusted.map((cidr) => entry(cidr, 1))],
+    ),
+    block(
+      "map",
+      ["$webapp_trusted_peer:$http_x_forwarded_proto", FORWARDED_PROTO],
+      [entry("default", "$scheme"), entry("1:https", "https"), entry("1:http", "http")],
+    ),
+  ];
+}
+
+function websocketMap(): Node[] {
+  return [
+    block(
+      "map",
+      ["$http_upgrade", "$webapp_connection_upgrade"],
+      [entry("default", "upgrade"), entry(literal(""), "close")],
+    ),
+  ];
+}
+
+function server(input: NginxConfInput): Node {
+  const locations: Node[] = [
+    block(
+      "location",
+      ["=", NGINX_HEALTH_PATH],
+      [d("access_log", "off"), d("default_type", "text/plain"), d("return", 200, "ok")],
+    ),
+  ];
+  const st = input.static;
+  const staticAtRoot = st?.urlPath === "/";
+  if (st && !staticAtRoot)
+    locations.push(filesLocation(st.urlPath, NGINX_PATHS.staticRoot, cacheFor(st.maxAgeSeconds)));
+  if (input.media) locations.push(filesLocation(input.media.urlPath, NGINX_PATHS.mediaRoot, mediaHeaders()));
+
+  if (input.upstream) {
+    if (st && staticAtRoot) {
+      // Files that exist are served; every other path goes to the app.
+      locations.push(
+        block(
+          "location",
+          ["/"],
+          [d("root", NGINX_PATHS.staticRoot), ...cacheFor(st.maxAgeSeconds), d("try_files", "$uri", "@app")],
+        ),
+        block("location", ["@app"], proxy(input)),
+      );
+    } else {
+      locations.push(block("location", ["/"], proxy(input)));
+    }
+  } else if (st && staticAtRoot) {
+    locations.push(
+      block(
+        "location",
+        ["/"],
+        [
+          d("root", NGINX_PATHS.staticRoot),
+          d("index", "index.html"),
+          ...cacheFor(st.maxAgeSeconds),
+          d("try_files", "$uri", "$uri/", "=404"),
+        ],
+      ),
+    );
+  } else {
+    locations.push(block("location", ["/"], [d("return", 404)]));
+  }
+
+  return block("server", [], [d("listen", WEB_PORT, "default_server"), d("server_name", "_"), ...locations]);
+}
+
+/** A prefix location served from a directory. `^~` keeps any regex location from taking these URLs. */
+function filesLocation(urlPath: string, dir: string, headers: Node[]): Node {
+  // Both the prefix and the alias end in '/', which rules out the alias path-traversal mistake.
+  return block("location", ["^~", urlPath], [d("alias", `${dir}/`), ...headers, d("access_log", "off")]);
+}
+
+function cacheFor(maxAgeSeconds: number): Node[] {
+  return [d("expires", maxAgeSeconds === 0 ? "-1" : `${maxAgeSeconds}s`)];
+}
+
+/** Uploads are user content: never let a browser sniff them into HTML or run them as this origin. */
+function mediaHeaders(): Node[] {
+  return [
+    d("add_header", "X-Content-Type-Options", "nosniff", "always"),
+    d("add_header", "Content-Security-Policy", "sandbox", "always"),
+  ];
+}
+
+function proxy(input: NginxConfInput): Node[] {
+  const { web } = input;
+  const t = web.proxyTimeouts;
+  const connection: Arg[] = web.websockets ? ["$webapp_connection_upgrade"] : [literal("")];
+  const nodes: (Node | undefined)[] = [
+    d("proxy_pass", `http://${UPSTREAM_NAME}`),
+    d("proxy_http_version", "1.1"),
+    d("proxy_set_header", "Host", "$host"),
+    d("proxy_set_header", "X-Real-IP", "$remote_addr"),
+    d("proxy_set_header", "X-Forwarded-For", "$proxy_add_x_forwarded_for"),
+    d("proxy_set_header", "X-Forwarded-Proto", FORWARDED_PROTO),
+    d("proxy_set_header", "X-Forwarded-Host", "$host"),
+    web.websockets ? d("proxy_set_header", "Upgrade", "$http_upgrade") : undefined,
+    d("proxy_set_header", "Connection", ...connection),
+    d("proxy_buffering", web.proxyBuffering ? "on" : "off"),
+    d("proxy_connect_timeout", `${t.connectSeconds}s`),
+    d("proxy_read_timeout", `${t.readSeconds}s`),
+    d("proxy_send_timeout", `${t.sendSeconds}s`),
+    d("proxy_redirect", "off"),
+  ];
+  return nodes.filter((n): n is Node => n !== undefined);
+}

@@ -1,0 +1,33 @@
+/*
+ * Security settings that meet the `restricted` Pod Security Standard on every pod: non-root with a
+ * numeric user, no privilege escalation, every capability dropped, the runtime's seccomp profile, and
+ * a read-only root filesystem (writable paths are emptyDirs).
+ */
+
+export function podSecurityContext(uid: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export function containerSecurityContext() {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Seconds a pod keeps serving after it is marked for deletion, while endpoints and load balancers drop it. */
+export const PRE_STOP_DELAY_SECONDS = 5;
+
+/** Keeps the pod serving during PRE_STOP_DELAY_SECONDS; needs `sleep` in the image (both tiers' images have it). */
+export function preStopDelay() {
+  return { preStop: { exec: { command: ["sleep", String(PRE_STOP_DELAY_SECONDS)] } } };
+}

@@ -1,0 +1,67 @@
+import type { ResolvedSpec } from "../api/defaults.js";
+import { autoscalingBounds } from "./app-tier.js";
+
+/**
+ * Advice for specs that are valid but unwise. The CLI prints these; the controller shows them in a
+ * condition. Each names the field to change.
+ */
+export function specWarnings(spec: ResolvedSpec): string[] {
+  const out: string[] = [];
+  const app = spec.app;
+  if (app) {
+    const dev = developmentServer([...(app.command ?? []), ...(app.args ?? [])]);
+    if (dev) {
+      out.push(
+        `spec.app.command: ${dev} starts a framework's development server, which is not built for production (one process, no timeouts, debug features); use server: gunicorn or uwsgi`,
+      );
+    }
+    if (spec.web?.websockets && app.server === "gunicorn" && app.workerClass === "sync") {
+      out.push(
+        "spec.app.workerClass: websockets are on but Gunicorn sync workers hold one connection each for its whole life; use gevent, eventlet or an ASGI server",
+      );
+    }
+    if (spec.web?.websockets && app.server === "uwsgi") {
+      out.push(
+        "spec.web.websockets: uWSGI's http-socket does not pass WebSocket upgrades to WSGI apps; use gunicorn with gevent/eventlet, or an ASGI server with server: command",
+      );
+    }
+    if (!autoscalingBounds(app) && app.replicas === 1) {
+      out.push(
+        "spec.app.replicas: a single app replica without autoscaling goes down on every rollout failure and node drain; use 2 or more, or autoscaling",
+      );
+    }
+    if (app.workersDefaulted && app.resources?.requests?.cpu === undefined && app.server !== "command") {
+      out.push(
+        `spec.app.workers: no CPU request, so ${app.workers} workers were assumed for one core; set spec.app.resources.requests.cpu or spec.app.workers`,
+      );
+    }
+    if (spec.web && spec.web.proxyTimeouts.readSeconds < app.timeoutSeconds) {
+      out.push(
+        `spec.web.proxyTimeouts.readSeconds (${spec.web.proxyTimeouts.readSeconds}) is shorter than spec.app.timeoutSeconds (${app.timeoutSeconds}): NGINX answers 504 while the app is still working`,
+      );
+    }
+  }
+  if (spec.web && spec.web.replicas === 1) {
+    out.push("spec.web.replicas: a single NGINX replica has no redundancy during node drains; use 2 or more");
+  }
+  if (spec.media && spec.media.accessMode !== "ReadWriteMany" && spec.media.size !== undefined) {
+    out.push(
+      `spec.media.accessMode: ${spec.media.accessMode} lets only one node mount the uploads; pods of both tiers on other nodes will not start`,
+    );
+  }
+  return out;
+}
+
+/** The development server a command line starts, if any (e.g. "flask run"). */
+export function developmentServer(argv: string[]): string | undefined {
+  const words = argv.flatMap((a) => a.split(/\s+/)).filter((w) => w !== "");
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const base = w.split("/").pop()!;
+    if (w === "runserver" || w.endsWith(".runserver")) return "`manage.py runserver`";
+    if (base === "flask" && words[i + 1] === "run") return "`flask run`";
+    if (w.includes("app.run(") || w.includes(".run(debug")) return "`app.run()`";
+    if (base === "pserve" && words.includes("--reload")) return "`pserve --reload`";
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import type { ResolvedSpec, ResolvedWeb } from "../api/defaults.js";
+import { DEFAULT_WEB_USER } from "../api/defaults.js";
+import type { WebApp } from "../api/index.js";
+import { childMeta, childNames, labelsFor, selectorFor, serviceHost } from "./names.js";
+import { renderNginxConf } from "./nginx/nginx-conf.js";
+import { NGINX_HEALTH_PATH, NGINX_PATHS, WEB_PORT } from "./nginx/paths.js";
+import {
+  containerSecurityContext,
+  PRE_STOP_DELAY_SECONDS,
+  podSecurityContext,
+  preStopDelay,
+} from "./pod-security.js";
+import { httpProbes } from "./probes.js";
+import { mediaVolume, staticVolume } from "./storage.js";
+import { deployment, disruptionBudget } from "./workload.js";
+
+/** Pod-template annotation carrying the config's hash: a config change rolls the web pods. */
+export const CONFIG_HASH_ANNOTATION = "webapp-operator.dev/config-hash";
+
+export function configHash(conf: string): string {
+  return createHash("sha256").update(conf).digest("hex");
+}
+
+/** The app tier is a single ClusterIP Service; sync Gunicorn and uWSGI gain nothing from upstream keepalive. */
+function upstreamKeepalive(spec: ResolvedSpec): boolean {
+  const app = spec.app;
+  return app !== undefined && app.server === "gunicorn" && app.workerClass !== "sync";
+}
+
+export function nginxConfFor(webapp: WebApp, spec: ResolvedSpec, web: ResolvedWeb): string {
+  const names = childNames(webapp.metadata.name);
+  return renderNginxConf({
+    webapp: `${webapp.metadata.namespace ?? "default"}/${webapp.metadata.name}`,
+    web,
+    ...(spec.app
+      ? {
+          upstream: {
+            server: `${serviceHost(webapp, names.appService)}:${spec.app.port}`,
+            keepalive: upstreamKeepalive(spec),
+          },
+        }
+      : {}),
+    ...(spec.static ? { static: spec.static } : {}),
+    ...(spec.media ? { media: spec.media } : {}),
+  });
+}
+
+export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedWeb): object[] {
+  const names = childNames(webapp.metadata.name);
+  const conf = nginxConfFor(webapp, spec, web);
+  const selector = selectorFor(webapp, "web");
+  const st = spec.static;
+  const fromImage = st?.fromImage;
+  const copyImage = fromImage ? (fromImage.image ?? spec.app?.image) : undefined;
+
+  const mounts = [
+    { name: "config", mountPath: NGINX_PATHS.configDir, readOnly: true },
+    { name: "tmp", mountPath: NGINX_PATHS.runtimeDir },
+    ...(st ? [{ name: "static", mountPath: NGINX_PATHS.staticRoot, readOnly: true }] : []),
+    ...(spec.media ? [{ name: "media", mountPath: NGINX_PATHS.mediaRoot, readOnly: true }] : []),
+  ];
+  const volumes = [
+    { name: "config", configMap: { name: names.nginxConfig } },
+    { name: "tmp", emptyDir: {} },
+    ...(st ? [staticVolume(webapp, st)] : []),
+    ...(spec.media ? [mediaVolume(webapp, spec.media, true)] : []),
+  ];
+
+  const initContainers =
+    fromImage && copyImage
+      ? [
+          {
+            name: "copy-static",
+            image: copyImage,
+            ...(spec.app?.imagePullPolicy && !fromImage.image
+              ? { imagePullPolicy: spec.app.imagePullPolicy }
+              : {}),
+            // `dir/.` copies the directory's contents, hidden files included; no shell, so no quoting issues.
+            command: [
+              "cp",
+              "-R",
+              "--",
+              `${fromImage.path.replace(/\/$/, "")}/.`,
+              `${NGINX_PATHS.staticRoot}/`,
+            ],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "256Mi" } },
+            securityContext: containerSecurityContext(),
+            volumeMounts: [{ name: "static", mountPath: NGINX_PATHS.staticRoot }],
+          },
+        ]
+      : [];
+
+  const container = {
+    name: "nginx",
+    image: web.image,
+    ...(web.imagePullPolicy ? { imagePullPolicy: web.imagePullPolicy } : {}),
+    command: ["nginx", "-c", NGINX_PATHS.configFile],
+    ports: [{ name: "http", containerPort: WEB_PORT, protocol: "TCP" }],
+    ...(web.resources ? { resources: web.resources } : {}),
+    ...httpProbes(NGINX_HEALTH_PATH),
+    // NGINX stops gracefully on SIGQUIT, the stop signal of the nginx images, after the delay.
+    lifecycle: preStopDelay(),
+    securityContext: containerSecurityContext(),
+    volumeMounts: mounts,
+  };
+
+  const podSpec = {
+    automountServiceAccountToken: false,
+    ...(spec.app?.imagePullSecrets && initContainers.length > 0
+      ? { imagePullSecrets: spec.app.imagePullSecrets.map((name) => ({ name })) }
+      : {}),
+    securityContext: podSecurityContext(DEFAULT_WEB_USER),
+    // In-flight proxied requests may take up to the read timeout to finish after the delay.
+    terminationGracePeriodSeconds: PRE_STOP_DELAY_SECONDS + web.proxyTimeouts.readSeconds + 5,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
+    containers: [container],
+    volumes,
+  };
+
+  const objects: object[] = [
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: childMeta(webapp, names.nginxConfig, "config"),
+      data: { "nginx.conf": conf },
+    },
+    deployment(childMeta(webapp, names.webDeployment, "web"), {
+      replicas: web.replicas,
+      selector,
+      podLabels: labelsFor(webapp, "web"),
+      podAnnotations: { [CONFIG_HASH_ANNOTATION]: configHash(conf) },
+      podSpec,
+    }),
+  ];
+  if (web.replicas > 1) {
+    objects.push(disruptionBudget(childMeta(webapp, names.webDisruptionBudget, "web"), selector));
+  }
+  return objects;
+}

@@ -1,0 +1,76 @@
+import type { ObjectMeta } from "./names.js";
+
+/** What both tiers' Deployments share: zero-downtime rollouts and a short revision history. */
+export function deployment(
+  meta: ObjectMeta,
+  opts: {
+    replicas: number | undefined;
+    selector: Record<string, string>;
+    podLabels: Record<string, string>;
+    podAnnotations?: Record<string, string>;
+    podSpec: Record<string, unknown>;
+  },
+) {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta,
+    spec: {
+      // Left out while an autoscaler owns the count: writing it would fight the HPA.
+      ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: opts.selector },
+      // A new pod must be ready before an old one goes: capacity never drops during a rollout.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+      template: {
+        metadata: {
+          labels: opts.podLabels,
+          ...(opts.podAnnotations ? { annotations: opts.podAnnotations } : {}),
+        },
+        spec: opts.podSpec,
+      },
+    },
+  };
+}
+
+/** A PodDisruptionBudget letting node drains take one pod of the tier at a time. */
+export function disruptionBudget(meta: ObjectMeta, selector: Record<string, string>) {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: meta,
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+  };
+}
+
+export function service(
+  meta: ObjectMeta,
+  opts: { type: string; port: number; selector: Record<string, string> },
+) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta,
+    spec: {
+      type: opts.type,
+      selector: opts.selector,
+      ports: [{ name: "http", port: opts.port, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+}
+
+export function persistentVolumeClaim(
+  meta: ObjectMeta,
+  opts: { size: string | number; accessMode: string; storageClassName?: string },
+) {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: meta,
+    spec: {
+      accessModes: [opts.accessMode],
+      resources: { requests: { storage: String(opts.size) } },
+      ...(opts.storageClassName ? { storageClassName: opts.storageClassName } : {}),
+    },
+  };
+}

@@ -106,12 +106,18 @@ export const envFrom = z
       .object({
         prefix: envVarName("Prefix added to every variable name.").optional(),
         configMapRef: z
-          .object({ name: dnsSubdomain("ConfigMap name."), optional: z.boolean().optional() })
+          .object({
+            name: dnsSubdomain("ConfigMap name."),
+            optional: z.boolean().optional().describe("Start even when the ConfigMap is missing."),
+          })
           .strict()
           .optional()
           .describe("Every key of this ConfigMap becomes a variable."),
         secretRef: z
-          .object({ name: dnsSubdomain("Secret name."), optional: z.boolean().optional() })
+          .object({
+            name: dnsSubdomain("Secret name."),
+            optional: z.boolean().optional().describe("Start even when the Secret is missing."),
+          })
           .strict()
           .optional()
           .describe("Every key of this Secret becomes a variable."),

@@ -1,0 +1,79 @@
+// Runs a real NGINX on a given nginx.conf text, isolated in a work directory, for the data
+// plane tests and benchmarks. It does not change the config; global directives that only
+// this machine needs (foreground, pid file) go on the command line with -g.
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { type RunningProcess, startServer } from "./process.js";
+import { DEBIAN_TOOLS } from "./tools.js";
+
+const execFileAsync = promisify(execFile);
+
+export interface NginxRunOptions {
+  /** Holds nginx.conf, the pid file, logs and temp files; NGINX's prefix (-p). */
+  workDir: string;
+  /** The full nginx.conf text. */
+  config: string;
+  nginx?: string;
+  /**
+   * Passed with -g. Default: `daemon off;`, a pid file in workDir and, when running as
+   * root, `user root;` (without it the workers drop to nobody, who cannot read files under
+   * a 0700 temp directory; in a container master and workers share one unprivileged uid
+   * too). Pass your own list when the config already sets any of these: NGINX rejects a
+   * directive given twice.
+   */
+  globalDirectives?: readonly string[];
+  /** Port probed until NGINX answers HTTP. */
+  port: number;
+  readyPath?: string;
+  readyHeaders?: Record<string, string>;
+  timeoutMs?: number;
+  /** NGINX's stdout/stderr go here instead of memory. */
+  logFile?: string;
+}
+
+export function defaultGlobalDirectives(workDir: string): string[] {
+  const directives = ["daemon off;", `pid ${join(resolve(workDir), "nginx.pid")};`];
+  if (process.getuid?.() === 0) directives.push("user root;");
+  return directives;
+}
+
+async function writeConfig(options: NginxRunOptions): Promise<{ configPath: string; args: string[] }> {
+  const workDir = resolve(options.workDir);
+  await mkdir(join(workDir, "logs"), { recursive: true });
+  const configPath = join(workDir, "nginx.conf");
+  await writeFile(configPath, options.config);
+  const globals = (options.globalDirectives ?? defaultGlobalDirectives(workDir)).join(" ");
+  // -e stderr: startup errors go to the captured output, not to the compiled-in
+  // /var/log/nginx/error.log.
+  const args = ["-p", `${workDir}/`, "-c", configPath, "-e", "stderr"];
+  if (globals !== "") args.push("-g", globals);
+  return { configPath, args };
+}
+
+/** `nginx -t` on the config; throws with NGINX's message when it is rejected. */
+export async function testNginxConfig(options: NginxRunOptions): Promise<void> {
+  const nginx = options.nginx ?? DEBIAN_TOOLS.nginx;
+  const { configPath, args } = await writeConfig(options);
+  try {
+    await execFileAsync(nginx, ["-t", ...args], { timeout: 30_000 });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`nginx -t rejected ${configPath}:\n${e.stderr ?? e.message}`);
+  }
+}
+
+/** Checks the config with `nginx -t`, starts NGINX in the foreground and waits until it answers. */
+export async function startNginx(options: NginxRunOptions): Promise<RunningProcess> {
+  await testNginxConfig(options);
+  const { args } = await writeConfig(options);
+  return startServer(options.nginx ?? DEBIAN_TOOLS.nginx, args, {
+    name: "nginx",
+    port: options.port,
+    readyPath: options.readyPath,
+    readyHeaders: options.readyHeaders,
+    timeoutMs: options.timeoutMs,
+    logFile: options.logFile,
+  });
+}

@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { parseYamlStream } from "../../src/util/yaml.js";
+import { ROOT } from "../fixtures/webapps.js";
+
+/** Runs the CLI in-process and captures its output. */
+async function cli(args: string[], stdin = "") {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c) => {
+    out += c;
+  });
+  stderr.on("data", (c) => {
+    err += c;
+  });
+  const code = await main(args, { stdout, stderr, stdin: Readable.from([stdin]) });
+  return { code, stdout: out, stderr: err };
+}
+
+const example = (f: string) => join(ROOT, "examples", f);
+
+describe("webapp-operator render", () => {
+  it("prints the children of an example as multi-document YAML", async () => {
+    const r = await cli(["render", "-f", example("flask-app.yaml")]);
+    expect(r.code).toBe(0);
+    const docs = parseYamlStream(r.stdout) as {
+      kind: string;
+      metadata: { name: string; namespace: string };
+    }[];
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toContain("Deployment/flask-demo-app");
+    expect(docs.every((d) => d.metadata.namespace === "default")).toBe(true);
+    expect(r.stdout.startsWith("---\n")).toBe(true);
+  });
+
+  it("reads standard input with -f - and honours -n", async () => {
+    const r = await cli(["render", "-f", "-", "-n", "shop"], readFileSync(example("app-only.yaml"), "utf8"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("namespace: shop");
+    expect(r.stderr).toContain("warning: WebApp api-prototype: spec.app.replicas:");
+  });
+
+  it("bad input: every error with its field path, exit 1, no stack trace", async () => {
+    const bad = [
+      "apiVersion: webapp-operator.dev/v1alpha1",
+      "kind: WebApp",
+      "metadata: {name: shop}",
+      "spec:",
+      "  app: {image: 'shop:1', module: 'x:y', workers: -1}",
+      "  web: {clientMaxBodySize: '10m; return 200'}",
+    ].join("\n");
+    const r = await cli(["render", "-f", "-"], bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("spec.app.workers:");
+    expect(r.stderr).toContain("spec.web.clientMaxBodySize: must be a size in NGINX syntax");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("bad YAML, a missing file and a missing -f are usage errors", async () => {
+    expect((await cli(["render", "-f", "-"], "a: [1, 2")).stderr).toMatch(/^error: - is not valid YAML/);
+    const missing = await cli(["render", "-f", "/nonexistent.yaml"]);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: "error: cannot read /nonexistent.yaml: no such file\n",
+    });
+    expect((await cli(["render"])).stderr).toContain("render needs -f FILE");
+    expect((await cli(["render", "--bogus"])).stderr).toMatch(/^error: Unknown option '--bogus'/);
+  });
+
+  it("skips documents of other kinds with a note", async () => {
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n${readFileSync(example("static-site.yaml"), "utf8")}`;
+    const r = await cli(["render", "-f", "-"], text);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      "document 1 is not a webapp-operator.dev/v1alpha1 WebApp (kind ConfigMap); skipped",
+    );
+  });
+});
+
+describe("help and the crd command", () => {
+  it("lists the commands and has --help for each", async () => {
+    const top = await cli(["--help"]);
+    expect(top.code).toBe(0);
+    for (const name of ["render", "crd"]) {
+      expect(top.stdout).toContain(`  ${name}`);
+      const help = await cli([name, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: webapp-operator /);
+    }
+    expect((await cli(["nope"])).stderr).toContain('unknown command "nope"');
+  });
+
+  it("crd prints the generated CRD", async () => {
+    const r = await cli(["crd"]);
+    expect(r.code).toBe(0);
+    const fromFile = parseYamlStream(
+      readFileSync(join(ROOT, "crds/webapp-operator.dev_webapps.yaml"), "utf8"),
+    );
+    expect(parseYamlStream(r.stdout)).toEqual(fromFile);
+  });
+});
+
+describe("the installed bin", () => {
+  // `npm test` builds dist/ before vitest runs; the bin is what `npx webapp-operator` runs after `npm ci`.
+  it("runs the compiled CLI", () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "bin/webapp-operator.js"), "render", "-f", example("django-app.yaml")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("kind: HorizontalPodAutoscaler");
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { parseWebApp } from "../../src/api/index.js";
+import { type KubeObject, render } from "../../src/render/index.js";
+import { exampleWebApps, VARIATIONS, validWebApp } from "../fixtures/webapps.js";
+import { validateAgainstKubernetesSchema } from "../support/kube-schemas.js";
+import { restrictedViolations } from "../support/pod-security.js";
+
+function checkObjects(objects: KubeObject[]) {
+  expect(objects.length).toBeGreaterThan(0);
+  for (const obj of objects) {
+    expect(() => validateAgainstKubernetesSchema(obj), `${obj.kind} ${obj.metadata.name}`).not.toThrow();
+    expect(obj.metadata.labels?.["app.kubernetes.io/managed-by"]).toBe("webapp-operator");
+    if (obj.kind === "Deployment") {
+      // biome-ignore lint/suspicious/noExplicitAny: rendered data
+      const pod = (obj as any).spec.template.spec;
+      expect(restrictedViolations(pod), `${obj.metadata.name} pod security`).toEqual([]);
+    }
+  }
+  const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+  expect(new Set(ids).size, "no two children share kind and name").toBe(ids.length);
+}
+
+describe("rendered objects validate against the upstream Kubernetes schemas", () => {
+  it.each(VARIATIONS)("%s", (_name, spec) => {
+    checkObjects(render(validWebApp(spec)).objects);
+  });
+
+  it.each(exampleWebApps().map((e) => [e.file, e.doc] as const))("example %s", (_file, doc) => {
+    const parsed = parseWebApp({
+      ...doc,
+      metadata: { namespace: "default", uid: "u-1", ...(doc.metadata as object) },
+    });
+    if (!parsed.ok) throw new Error(`example is invalid: ${JSON.stringify(parsed.errors)}`);
+    checkObjects(render(parsed.webapp).objects);
+  });
+
+  it("has at least 20 variations and 4 examples", () => {
+    expect(VARIATIONS.length).toBeGreaterThanOrEqual(20);
+    expect(exampleWebApps().length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("the schema check itself catches a broken object", () => {
+    const { objects } = render(validWebApp({ app: { image: "a/b:1", module: "m:app" }, web: {} }));
+    const deployment = structuredClone(objects.find((o) => o.kind === "Deployment")!);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately corrupting rendered data
+    (deployment as any).spec.template.spec.containers[0].ports[0].containerPort = "http";
+    expect(() => validateAgainstKubernetesSchema(deployment)).toThrow(/containerPort/);
+  });
+});

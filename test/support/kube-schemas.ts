@@ -1,0 +1,33 @@
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import { Service } from "kubernetes-models/v1/Service";
+
+type Validatable = { validate(): void };
+// biome-ignore lint/suspicious/noExplicitAny: the models take their own typed shapes; objects here are plain data
+type ModelClass = new (data: any) => Validatable;
+
+const MODELS: Record<string, ModelClass> = {
+  "v1/ConfigMap": ConfigMap,
+  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
+  "v1/Service": Service,
+  "apps/v1/Deployment": Deployment,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "networking.k8s.io/v1/Ingress": Ingress,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+};
+
+/**
+ * Validates an object against the upstream Kubernetes OpenAPI schema of its kind (shipped by
+ * kubernetes-models). Throws with the schema's message, or for a kind this project never renders.
+ */
+export function validateAgainstKubernetesSchema(obj: { apiVersion: string; kind: string }): void {
+  const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
+  if (!Model) throw new Error(`no upstream schema registered for ${obj.apiVersion} ${obj.kind}`);
+  new Model(structuredClone(obj)).validate();
+}

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseWebApp } from "../../src/api/index.js";
 import { render, UnsafeNginxValue } from "../../src/render/index.js";
 import { block, d, literal, serialize } from "../../src/render/nginx/conf.js";
-import { validWebApp, webappObject } from "../fixtures/webapps.js";
+import { nginxConfOf, validWebApp, webappObject } from "../fixtures/webapps.js";
 import { localizeNginxConf, nginxAvailable, nginxTest } from "../support/nginx-local.js";
 
 const app = { image: "registry.example.com/shop:1.4.2", module: "shop.wsgi:application" };
@@ -173,9 +173,7 @@ describe("accepted values with odd characters stay inert in nginx.conf", () => {
 
   it("env values and args appear only in the Deployment, never in nginx.conf", () => {
     const { objects } = render(validWebApp(spec));
-    const conf = (objects.find((o) => o.kind === "ConfigMap") as { data: Record<string, string> }).data[
-      "nginx.conf"
-    ]!;
+    const conf = nginxConfOf(objects)!;
     expect(conf).not.toContain("pwned");
     expect(conf).not.toContain("--log-level");
     expect(conf).toContain("location ^~ /~st-a_t.ic/ {");
@@ -183,9 +181,7 @@ describe("accepted values with odd characters stay inert in nginx.conf", () => {
 
   it.runIf(nginxAvailable())("and the config still passes nginx -t", () => {
     const { objects } = render(validWebApp(spec));
-    const conf = (objects.find((o) => o.kind === "ConfigMap") as { data: Record<string, string> }).data[
-      "nginx.conf"
-    ]!;
+    const conf = nginxConfOf(objects)!;
     const local = localizeNginxConf(conf, {
       runtimeDir: work,
       staticRoot: join(work, "s"),

@@ -4,15 +4,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseWebApp } from "../../src/api/index.js";
 import { render } from "../../src/render/index.js";
-import { exampleWebApps, VARIATIONS, validWebApp } from "../fixtures/webapps.js";
+import { exampleWebApps, nginxConfOf, VARIATIONS, validWebApp } from "../fixtures/webapps.js";
 import { localizeNginxConf, nginxAvailable, nginxTest } from "../support/nginx-local.js";
 
 const work = mkdtempSync(join(tmpdir(), "webapp-nginx-t-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function nginxConfOf(objects: { kind: string; data?: Record<string, string> }[]): string | undefined {
-  return objects.find((o) => o.kind === "ConfigMap")?.data?.["nginx.conf"];
-}
 
 /** `nginx -t` on the rendered config, with only the paths and the upstream address made local. */
 function expectNginxAccepts(label: string, conf: string) {
@@ -30,7 +26,7 @@ function expectNginxAccepts(label: string, conf: string) {
 
 describe.runIf(nginxAvailable())("every rendered nginx.conf passes a real nginx -t", () => {
   it.each(VARIATIONS)("%s", (name, spec) => {
-    const conf = nginxConfOf(render(validWebApp(spec)).objects as never);
+    const conf = nginxConfOf(render(validWebApp(spec)).objects);
     if (spec.web === undefined) {
       expect(conf, "no web tier, no nginx.conf").toBeUndefined();
       return;
@@ -41,13 +37,13 @@ describe.runIf(nginxAvailable())("every rendered nginx.conf passes a real nginx 
   it.each(exampleWebApps().map((e) => [e.file, e.doc] as const))("example %s", (file, doc) => {
     const parsed = parseWebApp({ ...doc, metadata: { namespace: "default", ...(doc.metadata as object) } });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const conf = nginxConfOf(render(parsed.webapp).objects as never);
+    const conf = nginxConfOf(render(parsed.webapp).objects);
     if (conf) expectNginxAccepts(file, conf);
   });
 
   it("nginx -t does reject a broken config (the check can fail)", () => {
     const conf = nginxConfOf(
-      render(validWebApp({ app: { image: "a/b:1", module: "m:app" }, web: {} })).objects as never,
+      render(validWebApp({ app: { image: "a/b:1", module: "m:app" }, web: {} })).objects,
     )!;
     const dir = mkdtempSync(join(work, "broken-"));
     const broken = localizeNginxConf(conf, { runtimeDir: dir, upstreamServers: ["127.0.0.1:8000"] }).replace(

@@ -1,4 +1,4 @@
-import { run } from "@bufbuild/cel";
+import { type CelInput, run } from "@bufbuild/cel";
 
 // biome-ignore lint/suspicious/noExplicitAny: walks JSON schemas and plain data
 type Any = any;
@@ -24,7 +24,7 @@ export function celViolations(schema: Any, value: unknown, path = ""): string[] 
   for (const v of schema["x-kubernetes-validations"] ?? []) {
     let result: unknown;
     try {
-      result = run(v.rule, { self: toCel(value) });
+      result = run(v.rule, { self: toCel(value) as CelInput });
     } catch (err) {
       result = err;
     }

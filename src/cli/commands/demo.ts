@@ -1,0 +1,219 @@
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { KubeConfig, PatchStrategy } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { createLogger, type LogLevel } from "../../controller/logger.js";
+import { Manager, WEBAPP_TYPE } from "../../controller/manager.js";
+import { KubeClient } from "../../kube/client.js";
+import { isConflict } from "../../kube/errors.js";
+import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
+import { parseYamlStream } from "../../util/yaml.js";
+import { type Command, type CommandIO, UsageError } from "../command.js";
+
+/** The package root, from src/cli/commands or dist/cli/commands alike. */
+const ROOT = resolve(import.meta.dirname, "..", "..", "..");
+
+const help = `Usage: webapp-operator demo [options]   (or: npm run demo)
+
+Starts a SIMULATED Kubernetes API server in this process (no containers run: a workload simulator
+marks pods ready), installs the WebApp CRD, runs the operator against it, applies every WebApp in
+examples/, waits until each is Ready, and prints them and their children the way kubectl does.
+Then it keeps running until Ctrl-C, with a kubeconfig written so you can explore with kubectl.
+
+Options:
+  --port N               API server port on 127.0.0.1 (default: any free port)
+  --kubeconfig-out PATH  where to write the kubeconfig (default: .tmp/demo/kubeconfig)
+  --examples DIR         directory of WebApp manifests (default: examples/)
+  --exit-when-ready      stop once everything is Ready instead of waiting for Ctrl-C
+  --log-level LEVEL      operator log level on stderr (default: silent)
+`;
+
+const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+
+interface Table {
+  kind?: string;
+  columnDefinitions?: { name: string; priority?: number }[];
+  rows?: { cells: unknown[] }[];
+}
+
+/** A server-side Table (the CRD's printer columns included) laid out like `kubectl get`. */
+function formatTable(table: Table): string {
+  const columns = (table.columnDefinitions ?? []).map((c, i) => ({ ...c, i })).filter((c) => !c.priority);
+  const rows = (table.rows ?? []).map((r) => columns.map((c) => String(r.cells[c.i] ?? "")));
+  const header = columns.map((c) => c.name.toUpperCase());
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("   ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+async function printGet(
+  client: KubeClient,
+  io: CommandIO,
+  type: ResourceType,
+  namespace: string,
+): Promise<void> {
+  const table = await client.transport.request<Table>("GET", resourcePath(type, namespace), {
+    accept: TABLE_ACCEPT,
+  });
+  if (table.kind === "Table") {
+    if ((table.rows ?? []).length === 0) return;
+    io.stdout.write(`\n$ kubectl get ${type.plural}\n${formatTable(table)}\n`);
+    return;
+  }
+  const list = table as unknown as { items?: KubeObject[] };
+  if (!list.items?.length) return;
+  io.stdout.write(
+    `\n$ kubectl get ${type.plural}\nNAME\n${list.items.map((o) => o.metadata.name).join("\n")}\n`,
+  );
+}
+
+function readExamples(dir: string): KubeObject[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()
+    .flatMap((f) => parseYamlStream(readFileSync(join(dir, f), "utf8")) as KubeObject[])
+    .filter((o) => o.kind === WEBAPP_TYPE.kind);
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const arg = args[i] ?? "";
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[i + 1];
+}
+
+async function demo(args: string[], io: CommandIO): Promise<number> {
+  const known = ["--port", "--kubeconfig-out", "--examples", "--exit-when-ready", "--log-level"];
+  for (const a of args) {
+    if (a.startsWith("--") && !known.includes(a.split("=")[0] ?? ""))
+      throw new UsageError(`unknown flag ${a}`);
+  }
+  const port = flag(args, "port");
+  const kubeconfigPath = resolve(flag(args, "kubeconfig-out") ?? join(ROOT, ".tmp", "demo", "kubeconfig"));
+  const examplesDir = resolve(flag(args, "examples") ?? join(ROOT, "examples"));
+  const level = (flag(args, "log-level") ?? "silent") as LogLevel;
+  const webapps = readExamples(examplesDir);
+  if (webapps.length === 0) throw new UsageError(`no WebApp manifests found in ${examplesDir}`);
+
+  const { startDevCluster } = await import("../../devcluster/index.js");
+  const say = (text: string) => io.stdout.write(`${text}\n`);
+  say("== webapp-operator demo ==");
+  say("NOTE: this is a SIMULATED cluster: an embedded Kubernetes API server in this process.");
+  say("      No containers run; a simulator marks the pods of each Deployment ready.");
+  const cluster = await startDevCluster({
+    ...(port ? { port: Number(port) } : {}),
+    simulateWorkloads: { readyDelayMs: 1500 },
+  });
+  mkdirSync(resolve(kubeconfigPath, ".."), { recursive: true });
+  await cluster.writeKubeconfig(kubeconfigPath);
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const client = new KubeClient(kc, undefined, "webapp-operator-demo");
+  say(`API server: ${cluster.url}`);
+
+  const [crd] = parseYamlStream(readFileSync(join(ROOT, "crds", "webapp-operator.dev_webapps.yaml"), "utf8"));
+  const crdType = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    plural: "customresourcedefinitions",
+  };
+  await client.create(crdType, undefined, crd as object);
+  say("CRD webapps.webapp-operator.dev installed.");
+
+  const manager = new Manager({
+    kubeConfig: kc,
+    logger: level === "silent" ? pino({ level: "silent" }) : createLogger(level),
+    metricsBindAddress: "127.0.0.1:0",
+    healthProbeBindAddress: "0",
+    resyncPeriodMs: 60_000,
+  });
+  await manager.start();
+  say(`Operator running (metrics: ${manager.metricsUrl}/metrics).`);
+
+  const namespace = "default";
+  await client
+    .create({ apiVersion: "v1", kind: "Namespace", plural: "namespaces" }, undefined, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: namespace },
+    })
+    .catch((err) => {
+      if (!isConflict(err)) throw err;
+    });
+  for (const wa of webapps) {
+    // As `kubectl apply --server-side` would: the user's field manager, not the operator's.
+    await client.transport.request("PATCH", resourcePath(WEBAPP_TYPE, namespace, wa.metadata.name), {
+      query: { fieldManager: "kubectl", force: true },
+      body: { ...wa, metadata: { ...wa.metadata, namespace } },
+      contentType: PatchStrategy.ServerSideApply,
+    });
+    say(`webapp.webapp-operator.dev/${wa.metadata.name} applied`);
+  }
+
+  say("Waiting for every WebApp to be Ready...");
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const list = await client.list(WEBAPP_TYPE, namespace);
+    const notReady = list.items.filter((o) => {
+      const st = o.status as
+        | { observedGeneration?: number; conditions?: { type: string; status: string }[] }
+        | undefined;
+      const ready = st?.conditions?.find((c) => c.type === "Ready");
+      return !(ready?.status === "True" && st?.observedGeneration === o.metadata.generation);
+    });
+    if (notReady.length === 0) break;
+    if (Date.now() > deadline) {
+      say(`Still not Ready after 2 minutes: ${notReady.map((o) => o.metadata.name).join(", ")}`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+
+  for (const type of [
+    WEBAPP_TYPE,
+    Kinds.Deployment,
+    Kinds.Service,
+    Kinds.ConfigMap,
+    Kinds.HorizontalPodAutoscaler,
+    Kinds.PodDisruptionBudget,
+    Kinds.PersistentVolumeClaim,
+    Kinds.NetworkPolicy,
+    Kinds.Ingress,
+  ]) {
+    await printGet(client, io, type, namespace);
+  }
+
+  const stop = async () => {
+    await manager.stop();
+    client.close();
+    await cluster.stop();
+  };
+  if (args.includes("--exit-when-ready")) {
+    await stop();
+    return 0;
+  }
+  say("");
+  say("The simulated cluster keeps running. Try, in another terminal:");
+  say(`  export KUBECONFIG=${kubeconfigPath}`);
+  say("  kubectl get webapps            # kubectl: ./hack/kube-tools.sh prints its directory");
+  say("  kubectl scale webapp/flask-demo --replicas=4 && kubectl get deploy");
+  say("Press Ctrl-C to stop.");
+  await new Promise<void>((resolveStop) => {
+    process.once("SIGINT", () => resolveStop());
+    process.once("SIGTERM", () => resolveStop());
+  });
+  say("Stopping...");
+  await stop();
+  return 0;
+}
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "Run the operator against a simulated cluster with the examples (npm run demo).",
+  help,
+  run: demo,
+};

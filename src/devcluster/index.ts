@@ -1,0 +1,175 @@
+/**
+ * An embedded Kubernetes API server for tests, benchmarks and the demo: real HTTP on 127.0.0.1, in-memory
+ * storage, the API semantics the operator and kubectl rely on.
+ *
+ *   const cluster = await startDevCluster({ simulateWorkloads: true });
+ *   await cluster.writeKubeconfig("/tmp/kubeconfig");
+ *   ...
+ *   await cluster.stop();
+ */
+import { writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { CrdController, prepareCrd, validateCrd } from "./crd.js";
+import { Faults } from "./faults.js";
+import { GarbageCollector } from "./garbage-collector.js";
+import { kubeconfigYaml } from "./kubeconfig.js";
+import { OpenApi } from "./openapi.js";
+import { Operations, systemContext } from "./operations.js";
+import { bootstrapRbacObjects, RbacAuthorizer } from "./rbac.js";
+import { ResourceRegistry } from "./registry.js";
+import { ApiServerHandler } from "./server.js";
+import { RequestStats } from "./stats.js";
+import { Store } from "./store.js";
+import type { KubeObject } from "./types.js";
+import { WatchHub } from "./watch.js";
+import { WorkloadSimulator } from "./workload-simulator.js";
+
+export type { FaultHandle, FaultResponse, FaultSpec } from "./faults.js";
+export type { KubeObject } from "./types.js";
+
+export interface DevClusterOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Fill in Deployment/HPA/PVC status as controllers and kubelets would. */
+  simulateWorkloads?: boolean | { readyDelayMs?: number };
+  /** Enforce RBAC for every user but "admin" (system:masters). */
+  authorization?: boolean;
+  /** How many change events watches can replay (older resourceVersions get 410 Gone). Default 10000. */
+  watchHistory?: number;
+  /** Interval of BOOKMARK events on watches that allow them. Default 5000 ms. */
+  bookmarkIntervalMs?: number;
+}
+
+const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+export class DevCluster {
+  readonly store: Store;
+  readonly registry = new ResourceRegistry();
+  readonly ops: Operations;
+  readonly watches: WatchHub;
+  readonly faults: Faults;
+  readonly stats = new RequestStats();
+  readonly simulator: WorkloadSimulator;
+  readonly authorizer: RbacAuthorizer;
+  private readonly gc: GarbageCollector;
+  private readonly crds: CrdController;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private address: AddressInfo | undefined;
+
+  constructor(private readonly options: DevClusterOptions = {}) {
+    this.store = new Store(options.watchHistory ?? 10_000);
+    this.ops = new Operations(this.store, this.registry);
+    const crdType = this.registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
+    crdType.prepare = prepareCrd;
+    crdType.validate = validateCrd;
+    this.watches = new WatchHub(this.store, this.ops, options.bookmarkIntervalMs ?? 5000);
+    this.faults = new Faults(this.watches);
+    this.authorizer = new RbacAuthorizer(this.store);
+    this.crds = new CrdController(this.store, this.registry, this.ops);
+    this.gc = new GarbageCollector(this.store, this.registry, this.ops);
+    const sim = options.simulateWorkloads;
+    this.simulator = new WorkloadSimulator(this.store, this.registry, this.ops, {
+      enabled: Boolean(sim),
+      readyDelayMs: typeof sim === "object" ? (sim.readyDelayMs ?? 0) : 0,
+    });
+    this.bootstrap();
+    const handler = new ApiServerHandler({
+      ops: this.ops,
+      registry: this.registry,
+      watches: this.watches,
+      faults: this.faults,
+      stats: this.stats,
+      openapi: new OpenApi(this.registry),
+      ...(options.authorization ? { authorizer: this.authorizer } : {}),
+      reviewAuthorizer: this.authorizer,
+      serverAddress: () => `${this.address?.address ?? "127.0.0.1"}:${this.address?.port ?? 0}`,
+    });
+    this.server = createServer((req, res) => void handler.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on("connection", (s) => {
+      this.sockets.add(s);
+      s.on("close", () => this.sockets.delete(s));
+    });
+  }
+
+  private bootstrap(): void {
+    const ctx = systemContext("system:apiserver", "kube-apiserver");
+    const nsType = this.registry.find("", "v1", "namespaces")!;
+    for (const name of DEFAULT_NAMESPACES) this.ops.create(nsType, undefined, { metadata: { name } }, ctx);
+    for (const { key, obj } of bootstrapRbacObjects()) {
+      this.ops.create(this.registry.byStorageKey(key)!, undefined, obj, ctx);
+    }
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    this.address = this.server.address() as AddressInfo;
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error("the dev cluster is not listening yet");
+    return `http://${this.address.address}:${this.address.port}`;
+  }
+
+  get port(): number {
+    return this.address?.port ?? 0;
+  }
+
+  /** A kubeconfig for `user` ("admin" is always allowed; any other name is an RBAC subject). */
+  kubeconfig(user = "admin"): string {
+    return kubeconfigYaml(this.url, user);
+  }
+
+  async writeKubeconfig(path: string, user = "admin"): Promise<void> {
+    await writeFile(path, this.kubeconfig(user), { mode: 0o600 });
+  }
+
+  /** Direct, in-process read of a stored object (no HTTP, no authorization). */
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const rt = this.registry.byKind(apiVersion, kind);
+    if (!rt) throw new Error(`no resource serves ${kind} in ${apiVersion}`);
+    return this.ops.tryGet(rt, namespace, name);
+  }
+
+  /** Creates (or replaces the spec of) objects in process, as the admin; handy for test fixtures. */
+  apply(input: { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } }): KubeObject {
+    const obj = input as KubeObject;
+    const rt = this.registry.byKind(obj.apiVersion, obj.kind);
+    if (!rt) throw new Error(`no resource serves ${obj.kind} in ${obj.apiVersion}`);
+    const ctx = systemContext("admin", "devcluster-fixture");
+    const existing = this.ops.tryGet(rt, obj.metadata.namespace, obj.metadata.name!);
+    if (!existing) return this.ops.create(rt, obj.metadata.namespace, obj, ctx);
+    return this.ops.update(
+      rt,
+      obj.metadata.namespace,
+      obj.metadata.name!,
+      { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } },
+      ctx,
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.watches.closeAll();
+    this.crds.stop();
+    this.gc.stop();
+    this.simulator.stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+export async function startDevCluster(options: DevClusterOptions = {}): Promise<DevCluster> {
+  const cluster = new DevCluster(options);
+  await cluster.listen();
+  return cluster;
+}

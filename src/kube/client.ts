@@ -1,0 +1,149 @@
+import { type KubeConfig, PatchStrategy } from "@kubernetes/client-node";
+import { type KubeObject, type ResourceType, resourcePath } from "./resources.js";
+import { type RequestObserver, Transport } from "./transport.js";
+
+/** The field manager of every apply the operator makes; changing it would orphan the fields it owns. */
+export const FIELD_MANAGER = "webapp-operator";
+
+export interface ListResult {
+  items: KubeObject[];
+  /** Opaque: compare for equality only, never order or do arithmetic on it. */
+  resourceVersion: string;
+}
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KubeObject;
+}
+
+export interface WatchOptions {
+  resourceVersion: string;
+  labelSelector?: string;
+  /** Server-side timeout: the server ends the watch after this many seconds. */
+  timeoutSeconds?: number;
+}
+
+export interface WatchHandle {
+  stop(): void;
+  /** Settles when the watch ended: resolves on a clean end of stream, rejects on a transport error. */
+  closed: Promise<void>;
+}
+
+/** The API calls the controller makes, as plain JSON (see Transport for why not the typed client). */
+export class KubeClient {
+  readonly transport: Transport;
+
+  constructor(kc: KubeConfig, observe?: RequestObserver, userAgent?: string) {
+    this.transport = new Transport(kc, observe, userAgent);
+  }
+
+  async list(
+    type: ResourceType,
+    namespace: string | undefined,
+    opts: { labelSelector?: string; pageSize?: number } = {},
+  ): Promise<ListResult> {
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = await this.transport.request<{
+        items?: KubeObject[];
+        metadata?: { resourceVersion?: string; continue?: string };
+      }>("GET", resourcePath(type, namespace), {
+        query: { labelSelector: opts.labelSelector, limit: opts.pageSize ?? 500, continue: continueToken },
+      });
+      for (const item of page.items ?? []) {
+        // List items come without apiVersion/kind; the cache and the diff want complete objects.
+        items.push({ ...item, apiVersion: type.apiVersion, kind: type.kind });
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  async watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<WatchHandle> {
+    return this.transport.stream(
+      resourcePath(type, namespace),
+      {
+        watch: true,
+        resourceVersion: opts.resourceVersion,
+        labelSelector: opts.labelSelector,
+        timeoutSeconds: opts.timeoutSeconds,
+        allowWatchBookmarks: true,
+      },
+      (line) => onEvent(line as WatchEvent),
+    );
+  }
+
+  get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, name: string): Promise<T> {
+    return this.transport.request<T>("GET", resourcePath(type, namespace, name));
+  }
+
+  /** `namespace` undefined creates a cluster-scoped object (a Namespace, a CRD). */
+  create<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: object,
+  ): Promise<T> {
+    return this.transport.request<T>("POST", resourcePath(type, namespace), { body });
+  }
+
+  /** PUT with the body's resourceVersion: fails with 409 if someone wrote in between. */
+  replace<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    body: KubeObject,
+  ): Promise<T> {
+    return this.transport.request<T>("PUT", resourcePath(type, namespace, body.metadata.name), { body });
+  }
+
+  /**
+   * Server-side apply with our field manager and force: we take back any field we own that someone
+   * else changed. The body must be built from desired state, never from an object read back.
+   */
+  apply<T extends KubeObject = KubeObject>(type: ResourceType, body: KubeObject): Promise<T> {
+    const namespace = body.metadata.namespace;
+    if (!namespace)
+      throw new Error(`apply ${type.kind}/${body.metadata.name}: metadata.namespace is required`);
+    return this.transport.request<T>("PATCH", resourcePath(type, namespace, body.metadata.name), {
+      query: { fieldManager: FIELD_MANAGER, force: true },
+      body,
+      contentType: PatchStrategy.ServerSideApply,
+    });
+  }
+
+  /** JSON merge patch of the status subresource. */
+  patchStatus<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    patch: object,
+  ): Promise<T> {
+    return this.transport.request<T>("PATCH", resourcePath(type, namespace, name, "status"), {
+      body: patch,
+      contentType: PatchStrategy.MergePatch,
+    });
+  }
+
+  /** Deletes one object; `uid` makes it a precondition so a recreated namesake is never hit. */
+  async delete(type: ResourceType, namespace: string, name: string, uid?: string): Promise<void> {
+    await this.transport.request("DELETE", resourcePath(type, namespace, name), {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        ...(uid ? { preconditions: { uid } } : {}),
+      },
+    });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

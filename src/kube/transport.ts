@@ -1,0 +1,240 @@
+import http from "node:http";
+import https from "node:https";
+import { KubeConfig } from "@kubernetes/client-node";
+import { errorFromResponse, KubeApiError } from "./errors.js";
+
+/** Called once per finished request, for the rest_client_requests_total metric. */
+export type RequestObserver = (info: { method: string; host: string; code: string }) => void;
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** Accept header; kubectl-style tables ask for `application/json;as=Table;v=v1;g=meta.k8s.io`. */
+  accept?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Raw JSON over HTTP(S) with the credentials and TLS settings of a client-node KubeConfig.
+ *
+ * Why not the generated client-node API classes: their typed serializer drops fields it does not know
+ * (custom resources, newer API fields) and turns timestamps into Date objects, and their watch has no
+ * client-side timeout. The cache must hold objects exactly as the server sent them, so requests go out
+ * as plain JSON; client-node still does everything about *who* we are (kubeconfig, exec/OIDC tokens,
+ * client certificates, in-cluster service account).
+ */
+export class Transport {
+  private agent: http.Agent | undefined;
+  readonly server: URL;
+
+  private readonly kc: KubeConfig;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly observe?: RequestObserver,
+    readonly userAgent = "webapp-operator",
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("kubeconfig has no current cluster");
+    this.server = new URL(cluster.server);
+    this.kc = this.server.protocol === "http:" ? withoutTlsCheck(kc, cluster.name) : kc;
+  }
+
+  /** Headers and TLS options from the kubeconfig; tokens may rotate, so this runs per request. */
+  private async connectionOptions(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    if (!this.agent) {
+      const cluster = this.kc.getCurrentCluster();
+      if (cluster?.proxyUrl && opts.agent) {
+        this.agent = opts.agent as http.Agent;
+      } else if (this.server.protocol === "http:") {
+        this.agent = new http.Agent({ keepAlive: true });
+      } else {
+        this.agent = new https.Agent({
+          keepAlive: true,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          pfx: opts.pfx,
+          passphrase: opts.passphrase,
+          servername: opts.servername,
+          ...(opts.rejectUnauthorized !== undefined || cluster?.skipTLSVerify
+            ? { rejectUnauthorized: cluster?.skipTLSVerify ? false : opts.rejectUnauthorized }
+            : {}),
+        });
+      }
+    }
+    return opts;
+  }
+
+  private url(path: string, query?: RequestOptions["query"]): URL {
+    const base = this.server.pathname.replace(/\/$/, "");
+    const url = new URL(this.server.origin + base + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  private async start(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    accept = "application/json",
+  ): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
+    const opts = await this.connectionOptions();
+    const url = this.url(path, options.query);
+    const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    let payload: Buffer | undefined;
+    if (options.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(options.body));
+      headers["Content-Type"] = options.contentType ?? "application/json";
+      headers["Content-Length"] = String(payload.length);
+    }
+    const lib = url.protocol === "http:" ? http : https;
+    const req = lib.request(url, { method, headers, agent: this.agent });
+    const res = new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.once("response", resolve);
+      req.once("error", reject);
+    });
+    req.end(payload);
+    return { req, res };
+  }
+
+  private record(method: string, code: string): void {
+    this.observe?.({ method, host: this.server.host, code });
+  }
+
+  /** One request; resolves to the parsed JSON body, rejects with KubeApiError on any non-2xx or failure. */
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const what = `${method} ${path}`;
+    let code = "<error>";
+    try {
+      const { req, res } = await this.start(method, path, options, options.accept);
+      const timeout = setTimeout(
+        () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? 30_000} ms`)),
+        options.timeoutMs ?? 30_000,
+      );
+      try {
+        const response = await res;
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        const text = Buffer.concat(chunks).toString("utf8");
+        const status = response.statusCode ?? 0;
+        code = String(status);
+        if (status < 200 || status >= 300) {
+          const retryAfter = response.headers["retry-after"];
+          throw errorFromResponse(status, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, what);
+        }
+        return (text ? JSON.parse(text) : undefined) as T;
+      } finally {
+        clearTimeout(timeout);
+      }
+    } catch (err) {
+      if (err instanceof KubeApiError) throw err;
+      throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
+    } finally {
+      this.record(method, code);
+    }
+  }
+
+  /**
+   * Opens a streaming request and hands each JSON line to `onLine`. Resolves when the stream opened,
+   * with `stop()` to abort it and `closed`, which settles when the stream ends (cleanly or not).
+   */
+  async stream(
+    path: string,
+    query: RequestOptions["query"],
+    onLine: (value: unknown) => void,
+  ): Promise<{ stop: () => void; closed: Promise<void> }> {
+    const what = `WATCH ${path}`;
+    let code = "<error>";
+    let req: http.ClientRequest | undefined;
+    try {
+      const started = await this.start("GET", path, { query });
+      req = started.req;
+      const response = await started.res;
+      const status = response.statusCode ?? 0;
+      code = String(status);
+      if (status !== 200) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        const retryAfter = response.headers["retry-after"];
+        throw errorFromResponse(
+          status,
+          Buffer.concat(chunks).toString("utf8"),
+          Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+          what,
+        );
+      }
+      const request = req;
+      const closed = new Promise<void>((resolve, reject) => {
+        let buffered = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          buffered += chunk;
+          let nl = buffered.indexOf("\n");
+          while (nl >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) {
+              let value: unknown;
+              try {
+                value = JSON.parse(line);
+              } catch {
+                request.destroy(new Error(`malformed watch line: ${line.slice(0, 100)}`));
+                return;
+              }
+              onLine(value);
+            }
+            nl = buffered.indexOf("\n");
+          }
+        });
+        let ended = false;
+        response.once("end", () => {
+          ended = true;
+          resolve();
+        });
+        response.once("close", () => {
+          if (!ended) reject(new KubeApiError(0, `${what}: connection closed`));
+        });
+        response.once("error", (e) => reject(new KubeApiError(0, `${what}: ${e.message}`)));
+        response.once("aborted", () => reject(new KubeApiError(0, `${what}: connection aborted`)));
+        request.once("error", (e) => reject(new KubeApiError(0, `${what}: ${e.message}`)));
+      });
+      return { stop: () => request.destroy(), closed };
+    } catch (err) {
+      req?.destroy();
+      if (err instanceof KubeApiError) throw err;
+      throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
+    } finally {
+      this.record("WATCH", code);
+    }
+  }
+
+  /** Closes pooled connections so the process can exit. */
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+/**
+ * client-node refuses plain-HTTP servers unless the kubeconfig says insecure-skip-tls-verify; kubectl
+ * does not, and there is no TLS to verify. A copy with that flag set lets local API servers work.
+ */
+function withoutTlsCheck(kc: KubeConfig, clusterName: string): KubeConfig {
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: kc.getClusters().map((c) => (c.name === clusterName ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
+  return copy;
+}

@@ -141,7 +141,11 @@ export class DevCluster {
   }
 
   /** Creates (or replaces the spec of) objects in process, as the admin; handy for test fixtures. */
-  apply(input: { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } }): KubeObject {
+  apply(input: {
+    apiVersion: string;
+    kind: string;
+    metadata?: { name?: string; namespace?: string };
+  }): KubeObject {
     const obj = input as KubeObject;
     const rt = this.registry.byKind(obj.apiVersion, obj.kind);
     if (!rt) throw new Error(`no resource serves ${obj.kind} in ${obj.apiVersion}`);

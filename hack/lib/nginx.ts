@@ -1,14 +1,12 @@
 // Runs a real NGINX on a given nginx.conf text, isolated in a work directory, for the data
 // plane tests and benchmarks. It does not change the config; global directives that only
 // this machine needs (foreground, pid file) go on the command line with -g.
-import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { type RunningProcess, startServer } from "./process.js";
 import { DEBIAN_TOOLS } from "./tools.js";
-
-const execFileAsync = promisify(execFile);
 
 export interface NginxRunOptions {
   /** Holds nginx.conf, the pid file, logs and temp files; NGINX's prefix (-p). */
@@ -21,7 +19,7 @@ export interface NginxRunOptions {
    * root, `user root;` (without it the workers drop to nobody, who cannot read files under
    * a 0700 temp directory; in a container master and workers share one unprivileged uid
    * too). Pass your own list when the config already sets any of these: NGINX rejects a
-   * directive given twice.
+   * directive given twice. A rendered nginx.conf sets daemon and pid itself: pass [] for it.
    */
   globalDirectives?: readonly string[];
   /** Port probed until NGINX answers HTTP. */
@@ -29,7 +27,11 @@ export interface NginxRunOptions {
   readyPath?: string;
   readyHeaders?: Record<string, string>;
   timeoutMs?: number;
-  /** NGINX's stdout/stderr go here instead of memory. */
+  /**
+   * NGINX's stdout/stderr go to this file instead of memory. Needed when the config logs to
+   * /dev/stdout (a rendered one does): NGINX cannot open /dev/stdout when it is a socket, as
+   * Node's pipes are, while a file (or a container's pipe) works.
+   */
   logFile?: string;
 }
 
@@ -52,15 +54,28 @@ async function writeConfig(options: NginxRunOptions): Promise<{ configPath: stri
   return { configPath, args };
 }
 
-/** `nginx -t` on the config; throws with NGINX's message when it is rejected. */
+/**
+ * `nginx -t` on the config; throws with NGINX's message when it is rejected. Its output goes
+ * through a file, not a pipe, for the /dev/stdout reason given at logFile.
+ */
 export async function testNginxConfig(options: NginxRunOptions): Promise<void> {
   const nginx = options.nginx ?? DEBIAN_TOOLS.nginx;
   const { configPath, args } = await writeConfig(options);
+  const outputPath = join(resolve(options.workDir), "logs", "nginx-t.log");
+  const fd = openSync(outputPath, "w");
+  let exit: { code: number | null; error?: Error };
   try {
-    await execFileAsync(nginx, ["-t", ...args], { timeout: 30_000 });
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`nginx -t rejected ${configPath}:\n${e.stderr ?? e.message}`);
+    const child = spawn(nginx, ["-t", ...args], { stdio: ["ignore", fd, fd], timeout: 30_000 });
+    exit = await new Promise((done) => {
+      child.on("error", (error) => done({ code: null, error }));
+      child.on("exit", (code) => done({ code }));
+    });
+  } finally {
+    closeSync(fd);
+  }
+  if (exit.code !== 0) {
+    const output = await readFile(outputPath, "utf8").catch(() => "");
+    throw new Error(`nginx -t rejected ${configPath}:\n${exit.error?.message ?? ""}${output}`);
   }
 }
 

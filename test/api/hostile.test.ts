@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { localizeNginxConf, nginxAvailable, nginxTest } from "../../hack/lib/nginx-local.js";
 import { parseWebApp } from "../../src/api/index.js";
 import { render, UnsafeNginxValue } from "../../src/render/index.js";
 import { block, d, literal, serialize } from "../../src/render/nginx/conf.js";
 import { nginxConfOf, validWebApp, webappObject } from "../fixtures/webapps.js";
-import { localizeNginxConf, nginxAvailable, nginxTest } from "../support/nginx-local.js";
 
 const app = { image: "registry.example.com/shop:1.4.2", module: "shop.wsgi:application" };
 const withApp = (over: Record<string, unknown>) => ({ app: { ...app, ...over }, web: {} });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { localizeNginxConf, nginxAvailable, nginxTest } from "../../hack/lib/nginx-local.js";
 import { parseWebApp } from "../../src/api/index.js";
 import { render } from "../../src/render/index.js";
 import { exampleWebApps, nginxConfOf, VARIATIONS, validWebApp } from "../fixtures/webapps.js";
-import { localizeNginxConf, nginxAvailable, nginxTest } from "../support/nginx-local.js";
 
 const work = mkdtempSync(join(tmpdir(), "webapp-nginx-t-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -99,6 +99,8 @@ function gzip(on: boolean): Node[] {
  * The real client address and scheme. Without trusted proxies NGINX's peer is the client. With them,
  * the realip module takes the address from X-Forwarded-For, and X-Forwarded-Proto is believed only
  * when the direct peer is one of them ($realip_remote_addr is the peer before realip rewrote it).
+ * X-Forwarded-For then ends with the resolved client rather than the trusted proxy, so the app always
+ * trusts exactly one hop (NGINX), however many proxies stand in front.
  */
 function clientAddress(trusted: string[]): Node[] {
   if (trusted.length === 0) {

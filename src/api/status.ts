@@ -2,7 +2,7 @@ import { z } from "zod";
 
 const condition = z
   .object({
-    type: z.string().max(316).describe("Condition type: Ready, Progressing or Degraded."),
+    type: z.string().max(316).describe("Condition type: Ready, Progressing, Degraded or Stalled."),
     status: z.enum(["True", "False", "Unknown"]).describe("True, False or Unknown."),
     reason: z.string().max(1024).describe("One-word CamelCase reason for the status."),
     message: z.string().max(32_768).describe("Human-readable detail."),

@@ -82,7 +82,18 @@ function tierSummary(t: TierObservation): string {
   return `${t.tier} ${t.readyReplicas}/${t.desiredReplicas}`;
 }
 
-/** Ready/Progressing/Degraded in the kstatus sense, from what the children report. */
+/**
+ * kstatus's failure condition: True only where progress needs a person (a rollout past its deadline,
+ * an invalid spec), so Flux fails its health check at once instead of at its timeout. Apply errors
+ * are retried and often clear by themselves, so they stay Degraded without Stalled.
+ */
+function stalled(message?: string): ConditionInput {
+  return message === undefined
+    ? { type: "Stalled", status: "False", reason: "AsExpected", message: "Making progress." }
+    : { type: "Stalled", status: "True", reason: "NeedsAttention", message };
+}
+
+/** Ready/Progressing/Degraded (and kstatus's Stalled), from what the children report. */
 export function computeConditions(
   input: Omit<StatusInput, "previous" | "now" | "selector" | "url">,
 ): ConditionInput[] {
@@ -101,6 +112,7 @@ export function computeConditions(
       { type: "Ready", status: "False", reason: "ApplyFailed", message: message + warningText },
       rolling,
       { type: "Degraded", status: "True", reason: "ApplyFailed", message },
+      stalled(),
     ];
   }
   if (failed.length > 0) {
@@ -109,6 +121,7 @@ export function computeConditions(
       { type: "Ready", status: "False", reason: "RolloutFailed", message: message + warningText },
       { type: "Progressing", status: "False", reason: "RolloutFailed", message },
       { type: "Degraded", status: "True", reason: "RolloutFailed", message },
+      stalled(message),
     ];
   }
   if (waiting.length > 0) {
@@ -121,6 +134,7 @@ export function computeConditions(
       },
       rolling,
       { type: "Degraded", status: "False", reason: "AsExpected", message: "No failures." },
+      stalled(),
     ];
   }
   return [
@@ -132,6 +146,7 @@ export function computeConditions(
     },
     rolling,
     { type: "Degraded", status: "False", reason: "AsExpected", message: "No failures." },
+    stalled(),
   ];
 }
 
@@ -177,6 +192,7 @@ export function invalidSpecStatus(
     { type: "Ready", status: "False", reason: "InvalidSpec", message },
     { type: "Progressing", status: "False", reason: "InvalidSpec", message },
     { type: "Degraded", status: "True", reason: "InvalidSpec", message },
+    stalled(message),
   ];
   return {
     ...previous,

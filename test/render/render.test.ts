@@ -318,6 +318,20 @@ describe("nginx.conf", () => {
     expect(text).not.toContain("Upgrade");
   });
 
+  it.each([
+    [undefined, 2],
+    [{ requests: { cpu: "500m" } }, 1],
+    [{ requests: { cpu: "1500m" } }, 2],
+    [{ requests: { cpu: "1" }, limits: { cpu: "3" } }, 3],
+    [{ limits: { cpu: 64 } }, 16],
+  ])(
+    "worker processes follow the CPU of the NGINX container (%j -> %i), not the node's core count",
+    (resources, n) => {
+      const text = conf(render(validWebApp({ app, web: resources ? { resources } : {} })).objects);
+      expect(text).toContain(`worker_processes ${n};`);
+    },
+  );
+
   it("websockets add the upgrade headers", () => {
     const text = conf(
       render(validWebApp({ app: { ...app, workerClass: "gevent" }, web: { websockets: true } })).objects,

@@ -12,7 +12,11 @@ export const webSpec = z
     ).optional(),
     imagePullPolicy: imagePullPolicy.optional(),
     replicas: z.number().int().min(0).max(1000).optional().describe("Number of NGINX pods. Default: 2."),
-    resources: resources.optional(),
+    resources: resources
+      .optional()
+      .describe(
+        "Compute resources of the NGINX container. Its CPU limit (or request) also sets the number of NGINX worker processes, one per core (default 2).",
+      ),
     clientMaxBodySize: nginxSize(
       "Largest request body accepted (uploads); larger ones get 413. NGINX syntax, e.g. 10m. Default: 10m.",
     ).optional(),

@@ -1,4 +1,5 @@
 import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/defaults.js";
+import { cpuCores } from "../../api/formats.js";
 import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
 
@@ -65,7 +66,7 @@ export function renderNginxConf(input: NginxConfInput): string {
 
   const conf: Node[] = [
     comment(`nginx.conf of WebApp ${input.webapp}, rendered by webapp-operator. Edits are overwritten.`),
-    d("worker_processes", "auto"),
+    d("worker_processes", workerProcesses(web)),
     d("pid", NGINX_PATHS.pidFile),
     // `stderr` writes to fd 2 itself; /dev/stderr cannot be opened when fd 2 is a socket.
     d("error_log", "stderr", "warn"),
@@ -74,6 +75,17 @@ export function renderNginxConf(input: NginxConfInput): string {
     block("http", [], http),
   ];
   return serialize(conf);
+}
+
+/**
+ * One worker per core the container may use. NGINX's `auto` counts the node's cores, not the
+ * container's share: on a 64-core node a half-core pod would start 64 workers.
+ */
+function workerProcesses(web: ResolvedWeb): number {
+  const cpu = web.resources?.limits?.cpu ?? web.resources?.requests?.cpu;
+  if (cpu === undefined) return 2;
+  const cores = cpuCores(cpu);
+  return Number.isFinite(cores) ? Math.min(16, Math.max(1, Math.ceil(cores))) : 2;
 }
 
 function tempPaths(): Node[] {

@@ -1,0 +1,97 @@
+{{/* Chart name, shortened to fit a label value. */}}
+{{- define "webapp-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name of the release's objects. Suffixes up to "-metrics" (8 characters) are added to it, so it
+stays within 55 characters to keep every name a valid DNS label.
+*/}}
+{{- define "webapp-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 55 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 55 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 55 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "webapp-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels every object of the chart carries. */}}
+{{- define "webapp-operator.labels" -}}
+helm.sh/chart: {{ include "webapp-operator.chart" . }}
+{{ include "webapp-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: webapp-operator
+{{- end }}
+
+{{/* The operator pods' labels; a Deployment's selector can never change, so keep these two. */}}
+{{- define "webapp-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "webapp-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "webapp-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "webapp-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "webapp-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The operator's rules: exactly the API calls of `webapp-operator run` (src/controller, src/kube), no
+more. WebApps are read from watch caches (list, watch; never get); their status is written through
+the status subresource (patch). Children are watched filtered by the managed-by label (list,
+watch), read once before being created (get: an object of the same name made by someone else is
+refused, not taken over), created and updated by server-side apply (patch, which also creates),
+and pruned (delete). No Secrets, no CRD writes, no webapps/scale: users and autoscalers scale
+WebApps, the operator never does.
+*/}}
+{{- define "webapp-operator.operatorRules" -}}
+- apiGroups: ["webapp-operator.dev"]
+  resources: ["webapps"]
+  verbs: ["list", "watch"]
+- apiGroups: ["webapp-operator.dev"]
+  resources: ["webapps/status"]
+  verbs: ["patch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["configmaps", "persistentvolumeclaims", "services"]
+  verbs: ["delete", "get", "list", "patch", "watch"]
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["delete", "get", "list", "patch", "watch"]
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["delete", "get", "list", "patch", "watch"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["delete", "get", "list", "patch", "watch"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["ingresses", "networkpolicies"]
+  verbs: ["delete", "get", "list", "patch", "watch"]
+{{- end }}
+
+{{/* The Lease the replicas elect a leader with, in the release namespace. */}}
+{{- define "webapp-operator.leaseName" -}}
+webapp-operator-leader
+{{- end }}

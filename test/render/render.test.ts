@@ -319,7 +319,7 @@ describe("nginx.conf", () => {
   });
 
   it.each([
-    [undefined, 2],
+    [undefined, 1],
     [{ requests: { cpu: "500m" } }, 1],
     [{ requests: { cpu: "1500m" } }, 2],
     [{ requests: { cpu: "1" }, limits: { cpu: "3" } }, 3],

@@ -15,7 +15,7 @@ export const webSpec = z
     resources: resources
       .optional()
       .describe(
-        "Compute resources of the NGINX container. Its CPU limit (or request) also sets the number of NGINX worker processes, one per core (default 2).",
+        "Compute resources of the NGINX container. Its CPU limit (or request) also sets the number of NGINX worker processes, one per core (default 1).",
       ),
     clientMaxBodySize: nginxSize(
       "Largest request body accepted (uploads); larger ones get 413. NGINX syntax, e.g. 10m. Default: 10m.",

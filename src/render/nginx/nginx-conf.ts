@@ -79,13 +79,15 @@ export function renderNginxConf(input: NginxConfInput): string {
 
 /**
  * One worker per core the container may use. NGINX's `auto` counts the node's cores, not the
- * container's share: on a 64-core node a half-core pod would start 64 workers.
+ * container's share: on a 64-core node a half-core pod would start 64 workers. Without a CPU
+ * figure, one worker: it serves tens of thousands of requests a second, and the tier scales out
+ * with replicas; more workers than cores only adds contention (measured by the data-plane benchmark).
  */
 function workerProcesses(web: ResolvedWeb): number {
   const cpu = web.resources?.limits?.cpu ?? web.resources?.requests?.cpu;
-  if (cpu === undefined) return 2;
+  if (cpu === undefined) return 1;
   const cores = cpuCores(cpu);
-  return Number.isFinite(cores) ? Math.min(16, Math.max(1, Math.ceil(cores))) : 2;
+  return Number.isFinite(cores) ? Math.min(16, Math.max(1, Math.ceil(cores))) : 1;
 }
 
 function tempPaths(): Node[] {

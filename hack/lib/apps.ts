@@ -153,3 +153,18 @@ export function flaskDevServerCommand(
 ): { command: string; args: string[] } {
   return { command: python, args: ["dev_server.py", "--host", "127.0.0.1", "--port", String(port)] };
 }
+
+/** The sample apps' /api/info answer (examples/apps/README.md). */
+export interface InfoJson {
+  framework: string;
+  pid: number;
+  instance: string;
+  server: string;
+  remote_addr: string;
+  scheme: string;
+  host: string;
+  is_secure: boolean;
+  path: string;
+  forwarded: Record<string, string | null>;
+  direct?: { remote_addr: string; scheme: string; host: string };
+}

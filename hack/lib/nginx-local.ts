@@ -2,8 +2,9 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "../../src/render/index.js";
+import { DEBIAN_TOOLS } from "./tools.js";
 
-export const NGINX_BIN = "/usr/sbin/nginx";
+export const NGINX_BIN = DEBIAN_TOOLS.nginx;
 
 /**
  * Whether real nginx can run here. Outside CI a missing binary skips the data-plane tests with a

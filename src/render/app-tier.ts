@@ -1,3 +1,8 @@
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import type { IMetricSpec } from "kubernetes-models/autoscaling/v2/MetricSpec";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { ResolvedSpec } from "../api/defaults.js";
 import type { WebApp } from "../api/index.js";
 import { appCommand } from "./app-command.js";
@@ -31,7 +36,7 @@ export function renderAppTier(webapp: WebApp, spec: ResolvedSpec, app: App): obj
   const behindWeb = spec.web !== undefined;
   const media = spec.media ? mediaVolume(webapp, spec.media) : undefined;
 
-  const container = {
+  const container: IContainer = {
     name: "app",
     image: app.image,
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
@@ -49,7 +54,7 @@ export function renderAppTier(webapp: WebApp, spec: ResolvedSpec, app: App): obj
     ],
   };
 
-  const podSpec = {
+  const podSpec: IPodSpec = {
     ...(app.serviceAccountName ? { serviceAccountName: app.serviceAccountName } : {}),
     // The app talks to its own users, not to the Kubernetes API, unless given an account to do so.
     automountServiceAccountToken: app.serviceAccountName !== undefined,
@@ -83,10 +88,14 @@ export function renderAppTier(webapp: WebApp, spec: ResolvedSpec, app: App): obj
   return objects;
 }
 
-function autoscaler(webapp: WebApp, app: App, bounds: { min: number; max: number }) {
+function autoscaler(
+  webapp: WebApp,
+  app: App,
+  bounds: { min: number; max: number },
+): IHorizontalPodAutoscaler {
   const a = app.autoscaling!;
   const cpu = a.targetCPUUtilizationPercentage ?? (a.targetMemoryUtilizationPercentage ? undefined : 70);
-  const metric = (name: "cpu" | "memory", averageUtilization: number) => ({
+  const metric = (name: "cpu" | "memory", averageUtilization: number): IMetricSpec => ({
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization } },
   });
@@ -110,7 +119,7 @@ function autoscaler(webapp: WebApp, app: App, bounds: { min: number; max: number
 }
 
 /** Only the web pods may reach the app pods; this is what makes trusting forwarded headers safe. */
-function appNetworkPolicy(webapp: WebApp, app: App) {
+function appNetworkPolicy(webapp: WebApp, app: App): INetworkPolicy {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

@@ -1,10 +1,12 @@
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type { IService } from "kubernetes-models/v1/Service";
 import type { ResolvedSpec } from "../api/defaults.js";
 import type { WebApp } from "../api/index.js";
 import { childMeta, childNames, selectorFor, serviceHost } from "./names.js";
 import { service } from "./workload.js";
 
 /** The entry Service `<name>`: the web pods, or the app pods when there is no web tier. */
-export function renderEntryService(webapp: WebApp, spec: ResolvedSpec): object {
+export function renderEntryService(webapp: WebApp, spec: ResolvedSpec): IService {
   const tier = spec.web ? "web" : "app";
   return service(childMeta(webapp, childNames(webapp.metadata.name).entryService, tier), {
     type: spec.service.type,
@@ -13,7 +15,7 @@ export function renderEntryService(webapp: WebApp, spec: ResolvedSpec): object {
   });
 }
 
-export function renderIngress(webapp: WebApp, spec: ResolvedSpec): object[] {
+export function renderIngress(webapp: WebApp, spec: ResolvedSpec): IIngress[] {
   const ing = spec.ingress;
   if (!ing) return [];
   const names = childNames(webapp.metadata.name);

@@ -1,10 +1,14 @@
+import type { ILifecycle } from "kubernetes-models/v1/Lifecycle";
+import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
+import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
+
 /*
  * Security settings that meet the `restricted` Pod Security Standard on every pod: non-root with a
  * numeric user, no privilege escalation, every capability dropped, the runtime's seccomp profile, and
  * a read-only root filesystem (writable paths are emptyDirs).
  */
 
-export function podSecurityContext(uid: number) {
+export function podSecurityContext(uid: number): IPodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
@@ -14,7 +18,7 @@ export function podSecurityContext(uid: number) {
   };
 }
 
-export function containerSecurityContext() {
+export function containerSecurityContext(): ISecurityContext {
   return {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,
@@ -28,6 +32,6 @@ export function containerSecurityContext() {
 export const PRE_STOP_DELAY_SECONDS = 5;
 
 /** Keeps the pod serving during PRE_STOP_DELAY_SECONDS; needs `sleep` in the image (both tiers' images have it). */
-export function preStopDelay() {
+export function preStopDelay(): ILifecycle {
   return { preStop: { exec: { command: ["sleep", String(PRE_STOP_DELAY_SECONDS)] } } };
 }

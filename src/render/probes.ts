@@ -1,5 +1,10 @@
+import type { IProbe } from "kubernetes-models/v1/Probe";
+
 /** HTTP probes. Startup gets a long budget so slow imports do not trip liveness on first boot. */
-export function httpProbes(path: string, host?: string) {
+export function httpProbes(
+  path: string,
+  host?: string,
+): { startupProbe: IProbe; readinessProbe: IProbe; livenessProbe: IProbe } {
   const httpGet = {
     path,
     port: "http",

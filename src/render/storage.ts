@@ -1,3 +1,4 @@
+import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { ResolvedMedia, ResolvedStatic } from "../api/defaults.js";
 import type { WebApp } from "../api/index.js";
 import { childMeta, childNames } from "./names.js";
@@ -37,7 +38,7 @@ export function mediaClaimName(webapp: WebApp, media: ResolvedMedia): string {
   return media.claimName ?? childNames(webapp.metadata.name).mediaClaim;
 }
 
-export function mediaVolume(webapp: WebApp, media: ResolvedMedia, readOnly = false) {
+export function mediaVolume(webapp: WebApp, media: ResolvedMedia, readOnly = false): IVolume {
   return {
     name: "media",
     persistentVolumeClaim: {
@@ -48,7 +49,7 @@ export function mediaVolume(webapp: WebApp, media: ResolvedMedia, readOnly = fal
 }
 
 /** The web pod's static volume: an emptyDir the init container fills, or a claim mounted read-only. */
-export function staticVolume(webapp: WebApp, st: ResolvedStatic) {
+export function staticVolume(webapp: WebApp, st: ResolvedStatic): IVolume {
   const claim = st.persistentVolumeClaim;
   if (!claim) return { name: "static", emptyDir: {} };
   const claimName = claim.claimName ?? childNames(webapp.metadata.name).staticClaim;

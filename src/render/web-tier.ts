@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import type { IVolume } from "kubernetes-models/v1/Volume";
+import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import type { ResolvedSpec, ResolvedWeb } from "../api/defaults.js";
 import { DEFAULT_WEB_USER } from "../api/defaults.js";
 import type { WebApp } from "../api/index.js";
@@ -54,20 +58,20 @@ export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedW
   const fromImage = st?.fromImage;
   const copyImage = fromImage ? (fromImage.image ?? spec.app?.image) : undefined;
 
-  const mounts = [
+  const mounts: IVolumeMount[] = [
     { name: "config", mountPath: NGINX_PATHS.configDir, readOnly: true },
     { name: "tmp", mountPath: NGINX_PATHS.runtimeDir },
     ...(st ? [{ name: "static", mountPath: NGINX_PATHS.staticRoot, readOnly: true }] : []),
     ...(spec.media ? [{ name: "media", mountPath: NGINX_PATHS.mediaRoot, readOnly: true }] : []),
   ];
-  const volumes = [
+  const volumes: IVolume[] = [
     { name: "config", configMap: { name: names.nginxConfig } },
     { name: "tmp", emptyDir: {} },
     ...(st ? [staticVolume(webapp, st)] : []),
     ...(spec.media ? [mediaVolume(webapp, spec.media, true)] : []),
   ];
 
-  const initContainers =
+  const initContainers: IContainer[] =
     fromImage && copyImage
       ? [
           {
@@ -91,7 +95,7 @@ export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedW
         ]
       : [];
 
-  const container = {
+  const container: IContainer = {
     name: "nginx",
     image: web.image,
     ...(web.imagePullPolicy ? { imagePullPolicy: web.imagePullPolicy } : {}),
@@ -105,7 +109,7 @@ export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedW
     volumeMounts: mounts,
   };
 
-  const podSpec = {
+  const podSpec: IPodSpec = {
     automountServiceAccountToken: false,
     ...(spec.app?.imagePullSecrets && initContainers.length > 0
       ? { imagePullSecrets: spec.app.imagePullSecrets.map((name) => ({ name })) }

@@ -1,3 +1,8 @@
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import type { IService } from "kubernetes-models/v1/Service";
 import type { ObjectMeta } from "./names.js";
 
 /** What both tiers' Deployments share: zero-downtime rollouts and a short revision history. */
@@ -8,9 +13,9 @@ export function deployment(
     selector: Record<string, string>;
     podLabels: Record<string, string>;
     podAnnotations?: Record<string, string>;
-    podSpec: Record<string, unknown>;
+    podSpec: IPodSpec;
   },
-) {
+): IDeployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -34,7 +39,7 @@ export function deployment(
 }
 
 /** A PodDisruptionBudget letting node drains take one pod of the tier at a time. */
-export function disruptionBudget(meta: ObjectMeta, selector: Record<string, string>) {
+export function disruptionBudget(meta: ObjectMeta, selector: Record<string, string>): IPodDisruptionBudget {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
@@ -45,8 +50,12 @@ export function disruptionBudget(meta: ObjectMeta, selector: Record<string, stri
 
 export function service(
   meta: ObjectMeta,
-  opts: { type: string; port: number; selector: Record<string, string> },
-) {
+  opts: {
+    type: NonNullable<NonNullable<IService["spec"]>["type"]>;
+    port: number;
+    selector: Record<string, string>;
+  },
+): IService {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -61,8 +70,12 @@ export function service(
 
 export function persistentVolumeClaim(
   meta: ObjectMeta,
-  opts: { size: string | number; accessMode: string; storageClassName?: string },
-) {
+  opts: {
+    size: string | number;
+    accessMode: "ReadWriteMany" | "ReadWriteOnce" | "ReadWriteOncePod";
+    storageClassName?: string;
+  },
+): IPersistentVolumeClaim {
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",

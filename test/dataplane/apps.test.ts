@@ -14,6 +14,7 @@ import {
   FLASK_BENCHMARK_FILES,
   flaskDevServerCommand,
   freePort,
+  type InfoJson,
   type PreparedApp,
   prepareApp,
   type RunningProcess,
@@ -75,20 +76,6 @@ async function parentPid(pid: number): Promise<number> {
   // Field 4; the command name (field 2) is in parentheses and may contain spaces.
   const afterName = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(afterName[1]);
-}
-
-interface InfoJson {
-  framework: string;
-  pid: number;
-  instance: string;
-  server: string;
-  remote_addr: string;
-  scheme: string;
-  host: string;
-  is_secure: boolean;
-  path: string;
-  forwarded: Record<string, string | null>;
-  direct?: { remote_addr: string; scheme: string; host: string };
 }
 
 describe("sample apps: prerequisites", () => {

@@ -2,6 +2,8 @@
 // Gunicorn or uWSGI processes on loopback. See topology.ts.
 import { DEBIAN_TOOLS, type ToolRequirements } from "../tools.js";
 
+export type { InfoJson } from "../apps.js";
+
 export { type AppServerKind, type LocalAppCommand, localAppCommand } from "./local-command.js";
 export { fillStaticRoot } from "./static-files.js";
 export {
@@ -22,18 +24,4 @@ export const DATA_PLANE_REQUIREMENTS: ToolRequirements = {
 /** A WebApp manifest around a spec, as a user would write it. */
 export function webAppManifest(name: string, spec: Record<string, unknown>): Record<string, unknown> {
   return { apiVersion: "webapp-operator.dev/v1alpha1", kind: "WebApp", metadata: { name }, spec };
-}
-
-/** The sample apps' /api/info answer (examples/apps/README.md). */
-export interface InfoJson {
-  framework: string;
-  pid: number;
-  instance: string;
-  server: string;
-  remote_addr: string;
-  scheme: string;
-  host: string;
-  is_secure: boolean;
-  forwarded: Record<string, string | null>;
-  direct?: { remote_addr: string; scheme: string; host: string };
 }

@@ -213,7 +213,7 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Run the operator against a simulated cluster with the examples (npm run demo).",
+  summary: "run the operator on a simulated cluster with the examples applied (npm run demo)",
   help,
   run: demo,
 };

@@ -171,7 +171,7 @@ async function run(args: string[], _io: CommandIO): Promise<number> {
 
 export const runCommand: Command = {
   name: "run",
-  summary: "Run the operator against a cluster (the controller).",
+  summary: "run the operator: reconcile WebApps on a cluster",
   help,
   run,
 };

@@ -120,3 +120,15 @@ describe("the installed bin", () => {
     expect(r.stdout).toContain("kind: HorizontalPodAutoscaler");
   });
 });
+
+describe("the README", () => {
+  it("its WebApp example is valid and renders", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("kind: WebApp");
+    const r = await cli(["render", "-f", "-"], example);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("kind: HorizontalPodAutoscaler");
+  });
+});

@@ -147,6 +147,7 @@ describe("the CRD's CEL rules and the zod schema agree", () => {
       { app, web: {}, static: { persistentVolumeClaim: { claimName: "c", size: "1Gi" } } },
       "exactly one of claimName",
     ],
+    ["media at /", { app, web: {}, media: { size: "1Gi", urlPath: "/" } }, "media cannot be served at /"],
     [
       "same url paths",
       {

@@ -52,6 +52,11 @@ const HOSTILE: [string, Record<string, unknown>, string][] = [
     "spec.static.urlPath",
   ],
   [
+    "media at / (it would hide the app; found by fuzzing)",
+    { app, web: {}, media: { size: "1Gi", urlPath: "/" } },
+    "spec.media.urlPath",
+  ],
+  [
     "space in media urlPath",
     { app, web: {}, media: { size: "1Gi", urlPath: "/me dia/" } },
     "spec.media.urlPath",

@@ -102,6 +102,12 @@ export const mediaSpec = withRules(
       message: "set exactly one of size (a claim the operator creates) and claimName (an existing claim)",
       holds: (m) => (m.claimName !== undefined) !== (m.size !== undefined),
     },
+    {
+      cel: "!has(self.urlPath) || self.urlPath != '/'",
+      message: "media cannot be served at / (it would hide the app); use a path such as /media/",
+      fieldPath: ".urlPath",
+      holds: (m) => m.urlPath !== "/",
+    },
   ],
 ).describe("A volume for user uploads: mounted read-write in the app pods and served read-only by NGINX.");
 

@@ -145,3 +145,15 @@ export function cpuCores(value: string | number): number {
   if (m) return Number(m[1]) / (m[2] === "m" ? 1000 : 1);
   return Number.NaN;
 }
+
+/**
+ * A list whose items must be unique: `x-kubernetes-list-type: set` makes the API server refuse
+ * duplicates, and the zod check gives the CLI and the controller the same rule.
+ */
+export function setOf<T extends z.ZodType<string>>(item: T, max: number) {
+  return z
+    .array(item)
+    .max(max)
+    .refine((xs) => new Set(xs).size === xs.length, { message: "must not list the same value twice" })
+    .meta({ "x-kubernetes-list-type": "set" });
+}

@@ -90,6 +90,11 @@ const HOSTILE: [string, Record<string, unknown>, string][] = [
   ["prefix out of range", withWeb({ trustedProxies: ["10.0.0.0/33"] }), "spec.web.trustedProxies[0]"],
   ["not an address", withWeb({ trustedProxies: ["example.com"] }), "spec.web.trustedProxies[0]"],
   [
+    "a trusted proxy listed twice",
+    withWeb({ trustedProxies: ["10.0.0.0/8", "10.0.0.0/8"] }),
+    "spec.web.trustedProxies",
+  ],
+  [
     "negative read timeout",
     withWeb({ proxyTimeouts: { readSeconds: -1 } }),
     "spec.web.proxyTimeouts.readSeconds",

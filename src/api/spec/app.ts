@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsSubdomain, httpPath, imageRef } from "../formats.js";
+import { dnsSubdomain, httpPath, imageRef, setOf } from "../formats.js";
 import { withRules } from "../rules.js";
 import { env, envFrom, imagePullPolicy, resources } from "./common.js";
 
@@ -66,9 +66,7 @@ export const appSpec = withRules(
     .object({
       image: imageRef("Container image holding the application code, e.g. registry.example.com/shop:1.4.2."),
       imagePullPolicy: imagePullPolicy.optional(),
-      imagePullSecrets: z
-        .array(dnsSubdomain("Name of a docker-registry Secret in the WebApp's namespace."))
-        .max(16)
+      imagePullSecrets: setOf(dnsSubdomain("Name of a docker-registry Secret in the WebApp's namespace."), 16)
         .optional()
         .describe(
           "Secrets used to pull the app image (and the static-files copy, which uses the same image).",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, imageRef, nginxSize } from "../formats.js";
+import { cidr, imageRef, nginxSize, setOf } from "../formats.js";
 import { imagePullPolicy, resources } from "./common.js";
 
 const seconds = (what: string, dflt: number) =>
@@ -48,9 +48,7 @@ export const webSpec = z
       .describe(
         "Pass WebSocket upgrades through to the app (needs an async-capable app server). Default: false.",
       ),
-    trustedProxies: z
-      .array(cidr("Address or network of a trusted proxy, e.g. 10.0.0.0/8."))
-      .max(64)
+    trustedProxies: setOf(cidr("Address or network of a trusted proxy, e.g. 10.0.0.0/8."), 64)
       .optional()
       .describe(
         "Proxies in front of NGINX (ingress controller, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are believed, so the app sees the real client address and scheme. Default: none.",

@@ -21,7 +21,7 @@ import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js"
 import { KubeClient } from "../../src/kube/client.js";
 import { isNotFound } from "../../src/kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../src/kube/resources.js";
-import { condition, waitFor } from "../controller/support/env.js";
+import { condition, waitFor } from "../../hack/lib/operator-env.js";
 import { spawnOperator } from "../controller/support/process.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
 import { findObject, RELEASE_NAMESPACE, renderChart, templateRun } from "./support/helm.js";

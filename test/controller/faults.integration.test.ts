@@ -11,7 +11,7 @@ import {
   startOperator,
   waitReady,
   webappManifest,
-} from "./support/env.js";
+} from "../../hack/lib/operator-env.js";
 
 const UA = "webapp-operator/faults";
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

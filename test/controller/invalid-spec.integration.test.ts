@@ -13,7 +13,7 @@ import {
   waitFor,
   waitReady,
   webappManifest,
-} from "./support/env.js";
+} from "../../hack/lib/operator-env.js";
 
 let env: Env;
 let operator: Manager;

@@ -5,7 +5,7 @@ import { LeaderElector } from "../../src/controller/leader.js";
 import { ApiLeaseStore, LEASE_NAME } from "../../src/controller/lease-store.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import { Kinds } from "../../src/kube/resources.js";
-import { createNamespace, type Env, startEnv } from "./support/env.js";
+import { createNamespace, type Env, startEnv } from "../../hack/lib/operator-env.js";
 
 let env: Env;
 beforeAll(async () => {

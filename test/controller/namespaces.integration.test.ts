@@ -10,7 +10,7 @@ import {
   startOperator,
   waitReady,
   webappManifest,
-} from "./support/env.js";
+} from "../../hack/lib/operator-env.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 1 };
 let env: Env;

@@ -26,7 +26,7 @@ import {
   waitFor,
   waitReady,
   webappManifest,
-} from "./support/env.js";
+} from "../../hack/lib/operator-env.js";
 
 const run = promisify(execFile);
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

@@ -10,7 +10,7 @@ import {
   waitFor,
   waitReady,
   webappManifest,
-} from "./support/env.js";
+} from "../../hack/lib/operator-env.js";
 import { metricValue, type OperatorProcess, spawnOperator } from "./support/process.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { ROOT } from "./env.js";
+import { ROOT } from "../../../hack/lib/operator-env.js";
 
 export interface OperatorProcess {
   child: ChildProcess;

@@ -1,23 +1,25 @@
+// A dev cluster with the WebApp CRD and an operator Manager in this process: the setup shared by
+// the controller integration tests and hack/bench-controller.ts.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { createLogger, type LogLevel } from "../../../src/controller/logger.js";
-import { Manager, type ManagerOptions, WEBAPP_TYPE } from "../../../src/controller/manager.js";
-import { KubeClient } from "../../../src/kube/client.js";
-import { isConflict } from "../../../src/kube/errors.js";
-import type { KubeObject } from "../../../src/kube/resources.js";
-import { parseYamlStream } from "../../../src/util/yaml.js";
+import { createLogger, type LogLevel } from "../../src/controller/logger.js";
+import { Manager, type ManagerOptions, WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { KubeClient } from "../../src/kube/client.js";
+import { isConflict } from "../../src/kube/errors.js";
+import type { KubeObject } from "../../src/kube/resources.js";
+import { parseYamlStream } from "../../src/util/yaml.js";
 
-export const ROOT = join(import.meta.dirname, "..", "..", "..");
+export const ROOT = join(import.meta.dirname, "..", "..");
 export const CRD_TYPE = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
   plural: "customresourcedefinitions",
 };
 
-type DevCluster = Awaited<ReturnType<typeof import("../../../src/devcluster/index.js").startDevCluster>>;
+type DevCluster = Awaited<ReturnType<typeof import("../../src/devcluster/index.js").startDevCluster>>;
 
 export interface Env {
   dc: DevCluster;
@@ -57,7 +59,7 @@ export function loadCrd(loosen = false): KubeObject {
 export async function startEnv(
   opts: { loosenCrd?: boolean; readyDelayMs?: number; watchHistory?: number } = {},
 ): Promise<Env> {
-  const { startDevCluster } = await import("../../../src/devcluster/index.js");
+  const { startDevCluster } = await import("../../src/devcluster/index.js");
   const dc = await startDevCluster({
     simulateWorkloads: { readyDelayMs: opts.readyDelayMs ?? 50 },
     ...(opts.watchHistory !== undefined ? { watchHistory: opts.watchHistory } : {}),

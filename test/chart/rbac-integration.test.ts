@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { condition, waitFor } from "../../hack/lib/operator-env.js";
 import { API_VERSION, KIND, PLURAL } from "../../src/api/index.js";
 import { parseRunFlags } from "../../src/cli/commands/run.js";
 import { CHILD_KINDS } from "../../src/controller/children.js";
@@ -21,7 +22,6 @@ import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js"
 import { KubeClient } from "../../src/kube/client.js";
 import { isNotFound } from "../../src/kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../src/kube/resources.js";
-import { condition, waitFor } from "../../hack/lib/operator-env.js";
 import { spawnOperator } from "../controller/support/process.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
 import { findObject, RELEASE_NAMESPACE, renderChart, templateRun } from "./support/helm.js";

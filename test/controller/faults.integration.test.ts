@@ -1,8 +1,5 @@
 /** Injected API failures, dropped and silently stalled watches: the operator still converges. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds, resourcePath } from "../../src/kube/resources.js";
 import {
   createNamespace,
   type Env,
@@ -12,6 +9,9 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
+import type { Manager } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { Kinds, resourcePath } from "../../src/kube/resources.js";
 
 const UA = "webapp-operator/faults";
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

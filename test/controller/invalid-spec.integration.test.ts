@@ -1,8 +1,5 @@
 /** A WebApp the CRD let through (an older, looser CRD) but the operator's schema rejects. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
 import {
   condition,
   createNamespace,
@@ -14,6 +11,9 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
+import type { Manager } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
 
 let env: Env;
 let operator: Manager;

@@ -1,11 +1,11 @@
 /** The leader Lease against the embedded API server: MicroTime strings, optimistic concurrency, release. */
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNamespace, type Env, startEnv } from "../../hack/lib/operator-env.js";
 import { LeaderElector } from "../../src/controller/leader.js";
 import { ApiLeaseStore, LEASE_NAME } from "../../src/controller/lease-store.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import { Kinds } from "../../src/kube/resources.js";
-import { createNamespace, type Env, startEnv } from "../../hack/lib/operator-env.js";
 
 let env: Env;
 beforeAll(async () => {

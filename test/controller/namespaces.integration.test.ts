@@ -1,8 +1,5 @@
 /** --namespaces: the operator watches and acts on the listed namespaces only. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds } from "../../src/kube/resources.js";
 import {
   createNamespace,
   type Env,
@@ -11,6 +8,9 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
+import type { Manager } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { Kinds } from "../../src/kube/resources.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 1 };
 let env: Env;

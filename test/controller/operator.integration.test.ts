@@ -6,15 +6,6 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseWebApp } from "../../src/api/index.js";
-import { CHILD_KINDS, childKindOf } from "../../src/controller/children.js";
-import { desiredMatchesLive } from "../../src/controller/diff.js";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { FIELD_MANAGER } from "../../src/kube/client.js";
-import { isNotFound } from "../../src/kube/errors.js";
-import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
-import { render } from "../../src/render/index.js";
 import {
   condition,
   createNamespace,
@@ -27,6 +18,15 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
+import { parseWebApp } from "../../src/api/index.js";
+import { CHILD_KINDS, childKindOf } from "../../src/controller/children.js";
+import { desiredMatchesLive } from "../../src/controller/diff.js";
+import type { Manager } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { FIELD_MANAGER } from "../../src/kube/client.js";
+import { isNotFound } from "../../src/kube/errors.js";
+import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
+import { render } from "../../src/render/index.js";
 
 const run = promisify(execFile);
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

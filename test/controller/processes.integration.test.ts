@@ -1,7 +1,5 @@
 /** Real operator processes: leader election across two of them, and SIGTERM. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds, resourcePath } from "../../src/kube/resources.js";
 import {
   createNamespace,
   type Env,
@@ -11,6 +9,8 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
+import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { Kinds, resourcePath } from "../../src/kube/resources.js";
 import { metricValue, type OperatorProcess, spawnOperator } from "./support/process.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "../../src/render/index.js";
-import { DEBIAN_TOOLS } from "./tools.js";
+import { DEBIAN_TOOLS, isCI, missingTools } from "./tools.js";
 
 export const NGINX_BIN = DEBIAN_TOOLS.nginx;
 
@@ -11,8 +11,8 @@ export const NGINX_BIN = DEBIAN_TOOLS.nginx;
  * warning; in CI (CI=true) it fails them, so a broken install cannot pass unnoticed.
  */
 export function nginxAvailable(): boolean {
-  if (existsSync(NGINX_BIN)) return true;
-  if (process.env.CI) throw new Error(`${NGINX_BIN} is missing in CI: .ci/run must install nginx-light`);
+  if (missingTools({ executables: [NGINX_BIN] }).length === 0) return true;
+  if (isCI()) throw new Error(`${NGINX_BIN} is missing in CI: .ci/run must install nginx-light`);
   console.warn(`SKIPPING nginx tests: ${NGINX_BIN} not found (apt-get install nginx-light)`);
   return false;
 }

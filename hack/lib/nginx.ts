@@ -41,7 +41,13 @@ export function defaultGlobalDirectives(workDir: string): string[] {
   return directives;
 }
 
-async function writeConfig(options: NginxRunOptions): Promise<{ configPath: string; args: string[] }> {
+interface WrittenConfig {
+  configPath: string;
+  /** NGINX's arguments for this config (prefix, file, global directives). */
+  args: string[];
+}
+
+async function writeConfig(options: NginxRunOptions): Promise<WrittenConfig> {
   const workDir = resolve(options.workDir);
   await mkdir(join(workDir, "logs"), { recursive: true });
   const configPath = join(workDir, "nginx.conf");
@@ -55,17 +61,15 @@ async function writeConfig(options: NginxRunOptions): Promise<{ configPath: stri
 }
 
 /**
- * `nginx -t` on the config; throws with NGINX's message when it is rejected. Its output goes
+ * `nginx -t` on a written config; throws with NGINX's message when it is rejected. Its output goes
  * through a file, not a pipe, for the /dev/stdout reason given at logFile.
  */
-export async function testNginxConfig(options: NginxRunOptions): Promise<void> {
-  const nginx = options.nginx ?? DEBIAN_TOOLS.nginx;
-  const { configPath, args } = await writeConfig(options);
-  const outputPath = join(resolve(options.workDir), "logs", "nginx-t.log");
+async function checkConfig(nginx: string, workDir: string, written: WrittenConfig): Promise<void> {
+  const outputPath = join(resolve(workDir), "logs", "nginx-t.log");
   const fd = openSync(outputPath, "w");
   let exit: { code: number | null; error?: Error };
   try {
-    const child = spawn(nginx, ["-t", ...args], { stdio: ["ignore", fd, fd], timeout: 30_000 });
+    const child = spawn(nginx, ["-t", ...written.args], { stdio: ["ignore", fd, fd], timeout: 30_000 });
     exit = await new Promise((done) => {
       child.on("error", (error) => done({ code: null, error }));
       child.on("exit", (code) => done({ code }));
@@ -75,15 +79,16 @@ export async function testNginxConfig(options: NginxRunOptions): Promise<void> {
   }
   if (exit.code !== 0) {
     const output = await readFile(outputPath, "utf8").catch(() => "");
-    throw new Error(`nginx -t rejected ${configPath}:\n${exit.error?.message ?? ""}${output}`);
+    throw new Error(`nginx -t rejected ${written.configPath}:\n${exit.error?.message ?? ""}${output}`);
   }
 }
 
 /** Checks the config with `nginx -t`, starts NGINX in the foreground and waits until it answers. */
 export async function startNginx(options: NginxRunOptions): Promise<RunningProcess> {
-  await testNginxConfig(options);
-  const { args } = await writeConfig(options);
-  return startServer(options.nginx ?? DEBIAN_TOOLS.nginx, args, {
+  const nginx = options.nginx ?? DEBIAN_TOOLS.nginx;
+  const written = await writeConfig(options);
+  await checkConfig(nginx, options.workDir, written);
+  return startServer(nginx, written.args, {
     name: "nginx",
     port: options.port,
     readyPath: options.readyPath,

@@ -10,22 +10,22 @@
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { CrdController, prepareCrd, validateCrd } from "./crd.js";
-import { Faults } from "./faults.js";
-import { GarbageCollector } from "./garbage-collector.js";
-import { kubeconfigYaml } from "./kubeconfig.js";
-import { OpenApi } from "./openapi.js";
-import { Operations, systemContext } from "./operations.js";
-import { bootstrapRbacObjects, RbacAuthorizer } from "./rbac.js";
-import { ResourceRegistry } from "./registry.js";
-import { ApiServerHandler } from "./server.js";
-import { RequestStats } from "./stats.js";
-import { Store } from "./store.js";
+import { kubeconfigYaml } from "./auth/kubeconfig.js";
+import { bootstrapRbacObjects, RbacAuthorizer } from "./auth/rbac.js";
+import { GarbageCollector } from "./controllers/garbage-collector.js";
+import { WorkloadSimulator } from "./controllers/workload-simulator.js";
+import { Faults } from "./http/faults.js";
+import { OpenApi } from "./http/openapi.js";
+import { ApiServerHandler } from "./http/server.js";
+import { RequestStats } from "./http/stats.js";
+import { CrdController, prepareCrd, validateCrd } from "./schemas/crd.js";
+import { ResourceRegistry } from "./storage/registry.js";
+import { Store } from "./storage/store.js";
+import { WatchHub } from "./storage/watch.js";
 import type { KubeObject } from "./types.js";
-import { WatchHub } from "./watch.js";
-import { WorkloadSimulator } from "./workload-simulator.js";
+import { Operations, systemContext } from "./writes/operations.js";
 
-export type { FaultHandle, FaultResponse, FaultSpec } from "./faults.js";
+export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
 export type { KubeObject } from "./types.js";
 
 export interface DevClusterOptions {

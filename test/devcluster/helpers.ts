@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as yaml from "js-yaml";
-import { tokenFor } from "../../src/devcluster/authn.js";
+import { tokenFor } from "../../src/devcluster/auth/authn.js";
 import type { DevCluster } from "../../src/devcluster/index.js";
 
 export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures");

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import * as yaml from "js-yaml";
-import { startDevCluster } from "../../devcluster/index.js";
 import type { KubeObject } from "../../devcluster/types.js";
 import { type Command, UsageError } from "../command.js";
 
@@ -62,6 +61,8 @@ export const devApiserverCommand: Command = {
     const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
     const readyDelayMs = positiveInt("ready-delay-ms", v["ready-delay-ms"] as string | undefined);
     const watchHistory = positiveInt("watch-history", v["watch-history"] as string | undefined);
+    // Loaded on demand: the operator's own commands never load the embedded cluster.
+    const { startDevCluster } = await import("../../devcluster/index.js");
     const cluster = await startDevCluster({
       port: positiveInt("port", v.port as string | undefined) ?? 0,
       authorization: Boolean(v.authorization),

@@ -2,7 +2,7 @@
  * Single permissions of a Role or ClusterRole (one verb on one resource), a role with one of them
  * taken out, and a log of the API server's authorization decisions for one user.
  */
-import type { AuthorizationAttributes, Decision, RbacAuthorizer } from "../../../src/devcluster/rbac.js";
+import type { AuthorizationAttributes, Decision, RbacAuthorizer } from "../../../src/devcluster/auth/rbac.js";
 import type { Manifest } from "./helm.js";
 import type { PolicyRule } from "./rbac.js";
 

@@ -1,0 +1,113 @@
+/**
+ * Server-side defaulting of the built-in kinds, for the fields the project's objects use. A client that
+ * compares what it sent with what it reads back sees the same extra fields as on a real cluster.
+ */
+import { isObject, type JsonObject, type KubeObject } from "../types.js";
+
+function setDefault(o: JsonObject, key: string, value: unknown): void {
+  if (o[key] === undefined) o[key] = value;
+}
+
+function defaultContainer(c: unknown): void {
+  if (!isObject(c)) return;
+  setDefault(c, "terminationMessagePath", "/dev/termination-log");
+  setDefault(c, "terminationMessagePolicy", "File");
+  const image = typeof c.image === "string" ? c.image : "";
+  const tag = image.includes("@") ? "digest" : (image.split("/").pop()?.split(":")[1] ?? "latest");
+  setDefault(c, "imagePullPolicy", tag === "latest" ? "Always" : "IfNotPresent");
+  setDefault(c, "resources", {});
+  if (Array.isArray(c.ports)) for (const p of c.ports) if (isObject(p)) setDefault(p, "protocol", "TCP");
+}
+
+export function defaultPodSpec(spec: unknown): void {
+  if (!isObject(spec)) return;
+  setDefault(spec, "restartPolicy", "Always");
+  setDefault(spec, "terminationGracePeriodSeconds", 30);
+  setDefault(spec, "dnsPolicy", "ClusterFirst");
+  setDefault(spec, "securityContext", {});
+  setDefault(spec, "schedulerName", "default-scheduler");
+  for (const list of [spec.containers, spec.initContainers])
+    if (Array.isArray(list)) list.forEach(defaultContainer);
+}
+
+export function defaultDeployment(obj: KubeObject): void {
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  setDefault(spec, "replicas", 1);
+  setDefault(spec, "revisionHistoryLimit", 10);
+  setDefault(spec, "progressDeadlineSeconds", 600);
+  setDefault(spec, "strategy", { type: "RollingUpdate" });
+  const strategy = spec.strategy;
+  if (isObject(strategy) && strategy.type === "RollingUpdate") {
+    setDefault(strategy, "rollingUpdate", {});
+    const ru = strategy.rollingUpdate;
+    if (isObject(ru)) {
+      setDefault(ru, "maxUnavailable", "25%");
+      setDefault(ru, "maxSurge", "25%");
+    }
+  }
+  const template = spec.template;
+  if (isObject(template)) {
+    setDefault(template, "metadata", {});
+    defaultPodSpec(template.spec);
+  }
+}
+
+let nextClusterIp = 1;
+
+function allocateClusterIp(): string {
+  const n = nextClusterIp++;
+  return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+}
+
+export function defaultService(obj: KubeObject, old: KubeObject | undefined): void {
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  setDefault(spec, "type", "ClusterIP");
+  setDefault(spec, "sessionAffinity", "None");
+  setDefault(spec, "internalTrafficPolicy", "Cluster");
+  if (Array.isArray(spec.ports)) {
+    for (const p of spec.ports) {
+      if (!isObject(p)) continue;
+      setDefault(p, "protocol", "TCP");
+      setDefault(p, "targetPort", p.port);
+    }
+  }
+  const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
+  if (spec.clusterIP === undefined || spec.clusterIP === "") {
+    spec.clusterIP = (oldSpec?.clusterIP as string | undefined) ?? allocateClusterIp();
+  }
+  setDefault(spec, "clusterIPs", spec.clusterIP === "None" ? ["None"] : [spec.clusterIP]);
+  setDefault(spec, "ipFamilies", ["IPv4"]);
+  setDefault(spec, "ipFamilyPolicy", "SingleStack");
+}
+
+export function defaultNamespace(obj: KubeObject): void {
+  const name = obj.metadata.name;
+  if (name) obj.metadata.labels = { ...obj.metadata.labels, "kubernetes.io/metadata.name": name };
+  if (!isObject(obj.spec)) obj.spec = {};
+  setDefault(obj.spec as JsonObject, "finalizers", ["kubernetes"]);
+  if (!isObject(obj.status)) obj.status = {};
+  setDefault(obj.status as JsonObject, "phase", "Active");
+}
+
+export function defaultSecret(obj: KubeObject): void {
+  setDefault(obj, "type", "Opaque");
+  // stringData is write-only: folded into data (base64) as the real server does.
+  if (isObject(obj.stringData)) {
+    const data: JsonObject = isObject(obj.data) ? { ...obj.data } : {};
+    for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString("base64");
+    obj.data = data;
+    delete obj.stringData;
+  }
+}
+
+export function defaultPersistentVolumeClaim(obj: KubeObject): void {
+  if (isObject(obj.spec)) setDefault(obj.spec, "volumeMode", "Filesystem");
+  if (!isObject(obj.status)) obj.status = { phase: "Pending" };
+}
+
+export function defaultPod(obj: KubeObject): void {
+  defaultPodSpec(obj.spec);
+  if (!isObject(obj.status)) obj.status = { phase: "Pending", qosClass: "BestEffort" };
+}

@@ -5,11 +5,15 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# The workspace package of the embedded cluster must be known to `npm ci`.
+COPY src/devcluster/package.json ./src/devcluster/
 # Scripts stay off here: `prepare` would compile before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The embedded cluster is a development tool (the demo, dev-apiserver, the tests), not part of the
+# operator: it stays out of the image, and so do its dependencies.
+RUN npm run build && rm -rf dist/devcluster
 
 # Production dependencies alone, installed from the same lockfile, in a stage of their own so no
 # dev dependency (TypeScript, vitest, helm) can reach the runtime image. Type declarations and
@@ -17,7 +21,7 @@ RUN npm run build
 FROM node:24-bookworm-slim AS prod-deps
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
 
 # Runtime: distroless Node 24 (no shell, no package manager) as the nonroot user.

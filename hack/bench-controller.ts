@@ -7,8 +7,8 @@
  *   npm run bench:controller -- [--webapps 100] [--concurrency 4] [--resync 2s]
  */
 import { parseArgs } from "node:util";
-import { parseDuration } from "../src/controller/duration.js";
-import { WEBAPP_TYPE } from "../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../src/controller/webapp-controller.js";
+import { parseDuration } from "../src/runtime/duration.js";
 import {
   condition,
   createNamespace,

@@ -1,111 +1,47 @@
-// A dev cluster with the WebApp CRD and an operator Manager in this process: the setup shared by
-// the controller integration tests and hack/bench-controller.ts.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+// The operator environment of the controller integration tests and hack/bench-controller.ts: the
+// same one the demo uses (src/cli/dev/environment.ts), with test timings and wait helpers.
 import { pino } from "pino";
-import { createLogger, type LogLevel } from "../../src/controller/logger.js";
-import { Manager, type ManagerOptions, WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { KubeClient } from "../../src/kube/client.js";
-import { isConflict } from "../../src/kube/errors.js";
+import { type DevEnvironment, loadCrd, ROOT, startDevEnvironment } from "../../src/cli/dev/environment.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import type { KubeObject } from "../../src/kube/resources.js";
-import { parseYamlStream } from "../../src/util/yaml.js";
+import { createLogger, type LogLevel } from "../../src/runtime/logger.js";
+import type { Manager, ManagerOptions } from "../../src/runtime/manager.js";
 
-export const ROOT = join(import.meta.dirname, "..", "..");
+export { loadCrd, ROOT };
 export const CRD_TYPE = {
   apiVersion: "apiextensions.k8s.io/v1",
   kind: "CustomResourceDefinition",
   plural: "customresourcedefinitions",
 };
 
-type DevCluster = Awaited<ReturnType<typeof import("../../src/devcluster/index.js").startDevCluster>>;
-
-export interface Env {
-  dc: DevCluster;
-  kc: KubeConfig;
-  kubeconfigPath: string;
-  /** A client that is not the operator (its requests carry another user agent). */
-  client: KubeClient;
-  stop(): Promise<void>;
-}
-
-/** The real CRD from crds/, optionally with the spec schema opened up (an old or looser CRD). */
-export function loadCrd(loosen = false): KubeObject {
-  const [crd] = parseYamlStream(
-    readFileSync(join(ROOT, "crds", "webapp-operator.dev_webapps.yaml"), "utf8"),
-  ) as KubeObject[];
-  if (!loosen) return crd!;
-  const copy = structuredClone(crd!) as KubeObject & {
-    spec: {
-      versions: {
-        schema: {
-          openAPIV3Schema: { properties: Record<string, unknown>; "x-kubernetes-validations"?: unknown };
-        };
-      }[];
-    };
-  };
-  for (const v of copy.spec.versions) {
-    v.schema.openAPIV3Schema.properties.spec = {
-      type: "object",
-      "x-kubernetes-preserve-unknown-fields": true,
-    };
-    delete v.schema.openAPIV3Schema["x-kubernetes-validations"];
-  }
-  return copy;
+export interface Env extends DevEnvironment {
+  /** The embedded cluster (same as `cluster`). */
+  dc: DevEnvironment["cluster"];
 }
 
 /** The embedded API server with the workload simulator, the WebApp CRD installed. */
 export async function startEnv(
   opts: { loosenCrd?: boolean; readyDelayMs?: number; watchHistory?: number } = {},
 ): Promise<Env> {
-  const { startDevCluster } = await import("../../src/devcluster/index.js");
-  const dc = await startDevCluster({
-    simulateWorkloads: { readyDelayMs: opts.readyDelayMs ?? 50 },
-    ...(opts.watchHistory !== undefined ? { watchHistory: opts.watchHistory } : {}),
-  });
-  const dir = mkdtempSync(join(tmpdir(), "webapp-operator-test-"));
-  const kubeconfigPath = join(dir, "kubeconfig");
-  await dc.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const client = new KubeClient(kc, undefined, "integration-test");
-  await client.create(CRD_TYPE, undefined, loadCrd(opts.loosenCrd));
-  await waitFor(
-    async () =>
-      client.list(WEBAPP_TYPE, undefined).then(
-        () => true,
-        () => false,
-      ),
-    { message: "WebApp API served after CRD install" },
-  );
-  return {
-    dc,
-    kc,
-    kubeconfigPath,
-    client,
-    async stop() {
-      client.close();
-      await dc.stop();
-      rmSync(dir, { recursive: true, force: true });
+  const env = await startDevEnvironment({
+    cluster: {
+      simulateWorkloads: { readyDelayMs: opts.readyDelayMs ?? 50 },
+      ...(opts.watchHistory !== undefined ? { watchHistory: opts.watchHistory } : {}),
     },
-  };
+    loosenCrd: opts.loosenCrd ?? false,
+    userAgent: "integration-test",
+  });
+  return { ...env, dc: env.cluster };
 }
 
 export async function createNamespace(env: Env, name: string): Promise<void> {
-  const namespaces = { apiVersion: "v1", kind: "Namespace", plural: "namespaces" };
-  await env.client
-    .create(namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } })
-    .catch((err) => {
-      if (!isConflict(err)) throw err;
-    });
+  await env.createNamespace(name);
 }
 
 /** An in-process operator with test timings; logs are silent unless TEST_LOG_LEVEL is set. */
 export async function startOperator(env: Env, overrides: Partial<ManagerOptions> = {}): Promise<Manager> {
   const level = (process.env.TEST_LOG_LEVEL ?? "silent") as LogLevel;
-  const manager = new Manager({
-    kubeConfig: env.kc,
+  return env.startOperator({
     logger: level === "silent" ? pino({ level: "silent" }) : createLogger(level),
     concurrency: 2,
     metricsBindAddress: "127.0.0.1:0",
@@ -117,8 +53,6 @@ export async function startOperator(env: Env, overrides: Partial<ManagerOptions>
     userAgent: "webapp-operator/test",
     ...overrides,
   });
-  await manager.start();
-  return manager;
 }
 
 export async function waitFor<T>(

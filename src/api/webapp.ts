@@ -17,7 +17,13 @@ const metadata = z
         message:
           "must be a lowercase DNS-1035 label (a-z, 0-9 and '-', starting with a letter), since it names Services",
       }),
-    namespace: z.string().max(63).optional(),
+    namespace: z
+      .string()
+      .max(63)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+        message: "must be a lowercase RFC 1123 label (a-z, 0-9 and '-'), as every namespace name is",
+      })
+      .optional(),
     uid: z.string().optional(),
     generation: z.number().int().optional(),
     resourceVersion: z.string().optional(),

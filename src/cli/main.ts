@@ -1,6 +1,7 @@
 import type { Command, CommandIO } from "./command.js";
 import { UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
+import { versionCommand } from "./commands/version.js";
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -25,6 +26,7 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
     io.stdout.write(topLevelHelp());
     return name === undefined ? 1 : 0;
   }
+  if (name === "--version") return versionCommand.run([], io);
   const command: Command | undefined = commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`error: unknown command "${name}"\n\n${topLevelHelp()}`);

@@ -1,3 +1,5 @@
+export { nowRfc3339 } from "../runtime/time.js";
+
 import type { Condition } from "../api/index.js";
 
 export type ConditionStatus = Condition["status"];
@@ -39,9 +41,4 @@ export function findCondition(
   type: string,
 ): Condition | undefined {
   return conditions?.find((c) => c.type === type);
-}
-
-/** metav1.Time: RFC 3339 in whole seconds, the precision the API server keeps. */
-export function nowRfc3339(ms = Date.now()): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

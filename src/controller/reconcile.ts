@@ -1,29 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { describeErrors, KIND, parseWebApp, type WebAppStatus } from "../api/index.js";
-import { FIELD_MANAGER } from "../kube/client.js";
-import { isNotFound, retryAfterMs } from "../kube/errors.js";
-import type { KubeObject, ResourceType } from "../kube/resources.js";
-import { appSelectorString, MANAGED_BY, render, serviceUrl } from "../render/index.js";
-import {
-  childId,
-  childKindOf,
-  controllerOwnerUid,
-  INSTANCE_LABEL,
-  MANAGED_BY_LABEL,
-  selectPrunable,
-} from "./children.js";
+import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
+import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import { type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { Logger } from "../runtime/logger.js";
+import { RetryAfterError } from "../runtime/manager.js";
+import { type ApplyOutcome, applyChildren } from "./apply-children.js";
 import { findCondition, nowRfc3339 } from "./conditions.js";
-import { desiredMatchesLive } from "./diff.js";
-import type { EventRecorder } from "./events.js";
-import type { Logger } from "./logger.js";
-import {
-  computeStatus,
-  invalidSpecStatus,
-  jsonEqual,
-  observeTier,
-  statusPatch,
-  type TierName,
-} from "./status.js";
+import { childId } from "./ownership.js";
+import { pruneChildren } from "./prune-children.js";
+import { RecentWrites } from "./recent-writes.js";
+import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 
 /** The API writes a reconcile makes. */
 export interface ReconcileWriter {
@@ -38,36 +25,33 @@ export interface ReconcileWriter {
 export interface ReconcileReader {
   webapp(key: string): KubeObject | undefined;
   child(type: ResourceType, namespace: string, name: string): KubeObject | undefined;
-  /** Cached children (any kind we render) in the namespace carrying this instance label. */
-  children(namespace: string, instance: string): KubeObject[];
+  /** Cached children of one kind that belong to the WebApp at `webappKey` (namespace/name). */
+  children(type: ResourceType, webappKey: string): KubeObject[];
+  /** Whether the cluster serves the kind. */
+  served(type: ResourceType): boolean;
 }
 
 /** A failed reconcile; the queue retries it after backoff (or the server's Retry-After). */
-export class ReconcileError extends Error {
+export class ReconcileError extends RetryAfterError {
   override name = "ReconcileError";
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 export interface ReconcileOutcome {
+  /** Reconcile again after this long (set while a fresh write settles). */
+  requeueAfterMs?: number;
   applied: number;
   skipped: number;
   pruned: number;
   statusWritten: boolean;
 }
 
+/**
+ * Makes a WebApp's children and status match its spec, in phases: read (the WebApp from the cache,
+ * validated), render (pure), apply (changed children only), prune (children no longer wanted) and
+ * status (from what the children report). Level-triggered: it never asks what event brought it here.
+ */
 export class Reconciler {
-  /**
-   * Objects we wrote whose watch event may not have reached the cache yet, keyed by child id, with the
-   * resourceVersion the cache held before the write. While the cache still shows that version, the
-   * written object is the truth; without this a reconcile racing its own watch events would repeat
-   * writes during convergence.
-   */
-  private readonly written = new Map<string, { before: string | undefined; obj: KubeObject }>();
+  private readonly recent = new RecentWrites();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -77,7 +61,6 @@ export class Reconciler {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Makes the children and status of the WebApp at `key` (namespace/name) match its spec. */
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const slash = key.indexOf("/");
     const log = this.log.child({
@@ -87,7 +70,9 @@ export class Reconciler {
       reconcileID: randomUUID(),
     });
     const outcome: ReconcileOutcome = { applied: 0, skipped: 0, pruned: 0, statusWritten: false };
-    const raw = this.fresh(`WebApp/${key}`, this.reader.webapp(key));
+
+    // Read.
+    const raw = this.recent.fresh(`WebApp/${key}`, this.reader.webapp(key));
     if (!raw) {
       log.debug("WebApp is gone; garbage collection removes its children");
       return outcome;
@@ -96,10 +81,8 @@ export class Reconciler {
       log.debug("WebApp is being deleted");
       return outcome;
     }
-    const generation = raw.metadata.generation;
     const previous = raw.status as WebAppStatus | undefined;
     const now = nowRfc3339(this.clock());
-
     // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
     const parsed = parseWebApp({
       apiVersion: raw.apiVersion,
@@ -111,165 +94,78 @@ export class Reconciler {
       const message = `Invalid spec, children left unchanged: ${describeErrors(parsed.errors)}`;
       log.warn({ errors: parsed.errors }, "invalid WebApp spec");
       await this.events.record(raw, "Warning", "InvalidSpec", message);
-      outcome.statusWritten = await this.writeStatus(
-        raw,
-        previous,
-        invalidSpecStatus(previous, generation, message, now),
-      );
+      const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
+      outcome.statusWritten = await this.writeStatus(raw, previous, status);
       return outcome;
     }
-    const webapp = parsed.webapp;
-    const { objects: desired, warnings } = render(webapp);
-    for (const warning of warnings) await this.events.record(raw, "Warning", "RenderWarning", warning);
 
-    const namespace = raw.metadata.namespace ?? "default";
-    const observed = new Map<string, KubeObject>();
-    const applyErrors: string[] = [];
-    const changed: string[] = [];
-    let serverDelay: number | undefined;
-    for (const obj of desired as KubeObject[]) {
-      const type = childKindOf(obj);
-      if (!type) {
-        applyErrors.push(`${obj.kind}/${obj.metadata.name}: kind not handled by the controller`);
-        continue;
-      }
-      const live = this.fresh(childId(obj), this.reader.child(type, namespace, obj.metadata.name));
-      if (live) observed.set(childId(live), live);
-      if (live && desiredMatchesLive(obj, live, FIELD_MANAGER)) {
-        outcome.skipped++;
-        continue;
-      }
-      try {
-        if (!live) {
-          const foreign = await this.foreignOwner(type, obj, raw);
-          if (foreign) {
-            applyErrors.push(foreign);
-            continue;
-          }
-        }
-        const result = await this.writer.apply(type, obj);
-        this.remember(childId(obj), live, result);
-        observed.set(childId(result), result);
-        outcome.applied++;
-        if (result.metadata.resourceVersion !== live?.metadata.resourceVersion) {
-          changed.push(`${obj.kind} ${obj.metadata.name}`);
-        }
-      } catch (err) {
-        const delay = retryAfterMs(err);
-        if (delay !== undefined) serverDelay = Math.max(serverDelay ?? 0, delay);
-        applyErrors.push(`${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`);
-        log.warn({ kind: obj.kind, child: obj.metadata.name, err: (err as Error).message }, "apply failed");
-      }
-    }
-    if (changed.length > 0) {
-      log.info({ changed }, "applied children");
-      await this.events.record(raw, "Normal", "Applied", `Applied ${changed.join(", ")}`, { dedupe: false });
+    // Render.
+    const rendered = render(parsed.webapp);
+    for (const warning of rendered.warnings)
+      await this.events.record(raw, "Warning", "RenderWarning", warning);
+
+    // Apply.
+    const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
+    const applied = await applyChildren(raw, rendered.children, deps);
+    outcome.applied = applied.applied;
+    outcome.skipped = applied.skipped;
+    if (applied.changed.length > 0) {
+      log.info({ changed: applied.changed }, "applied children");
+      await this.events.record(raw, "Normal", "Applied", `Applied ${applied.changed.join(", ")}`, {
+        dedupe: false,
+      });
     }
 
-    if (applyErrors.length === 0) {
-      outcome.pruned = await this.prune(raw, desired as KubeObject[], log);
+    // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
+    const pruneErrors: string[] = [];
+    if (applied.errors.length === 0) {
+      const pruned = await pruneChildren(raw, rendered.objects, deps);
+      outcome.pruned = pruned.deleted.length;
+      pruneErrors.push(...pruned.errors);
+      if (pruned.deleted.length > 0) {
+        await this.events.record(
+          raw,
+          "Normal",
+          "Deleted",
+          `Deleted ${pruned.deleted.join(", ")} (no longer in the spec)`,
+          {
+            dedupe: false,
+          },
+        );
+      }
     }
 
-    const tiers = (["web", "app"] as TierName[]).flatMap((tier) => {
-      const dep = (desired as KubeObject[]).find(
-        (o) => o.kind === "Deployment" && o.metadata.name.endsWith(`-${tier}`),
-      );
-      if (!dep) return [];
-      return [observeTier(tier, dep.metadata.name, observed.get(childId(dep)))];
-    });
+    // Status.
+    const errors = [...applied.errors, ...pruneErrors];
     const status = computeStatus({
-      generation,
+      generation: raw.metadata.generation,
       previous,
-      tiers,
-      applyErrors,
-      warnings,
-      selector: tiers.some((t) => t.tier === "app") ? appSelectorString(webapp) : undefined,
-      url: serviceUrl(webapp),
+      tiers: this.observeTiers(rendered, applied),
+      applyErrors: errors,
+      warnings: rendered.warnings,
+      selector: rendered.appSelector,
+      url: rendered.url,
       now,
     });
-    await this.recordTransitions(raw, previous, status, applyErrors);
+    await this.recordTransitions(raw, previous, status, errors);
     outcome.statusWritten = await this.writeStatus(raw, previous, status);
-    if (applyErrors.length > 0) {
+    if (errors.length > 0) {
       throw new ReconcileError(
-        `could not apply ${applyErrors.length} children: ${applyErrors.join("; ")}`,
-        serverDelay,
+        `could not apply ${errors.length} children: ${errors.join("; ")}`,
+        applied.retryAfterMs,
       );
     }
     log.debug(outcome, "reconciled");
     return outcome;
   }
 
-  /**
-   * Our caches only hold objects labelled as ours, so a missing cache entry may still be an object of
-   * the same name made by someone else; a forced apply would silently take it over. Refuse instead.
-   * Our own children that lost their labels, and a kept media PVC of an earlier WebApp of the same
-   * name (labelled, no owner), are taken back.
-   */
-  private async foreignOwner(
-    type: ResourceType,
-    desired: KubeObject,
-    owner: KubeObject,
-  ): Promise<string | undefined> {
-    const existing = await this.writer.get(
-      type,
-      owner.metadata.namespace ?? "default",
-      desired.metadata.name,
-    );
-    if (!existing) return undefined;
-    const ownerUid = controllerOwnerUid(existing, KIND);
-    if (ownerUid === owner.metadata.uid) return undefined;
-    const labels = existing.metadata.labels ?? {};
-    if (
-      ownerUid === undefined &&
-      labels[INSTANCE_LABEL] === owner.metadata.name &&
-      labels[MANAGED_BY_LABEL] === MANAGED_BY
-    ) {
-      return undefined;
-    }
-    return `${desired.kind} ${desired.metadata.name} already exists and is not managed by this WebApp; rename or remove it`;
-  }
-
-  private fresh(id: string, cached: KubeObject | undefined): KubeObject | undefined {
-    const entry = this.written.get(id);
-    if (!entry) return cached;
-    if (cached?.metadata.resourceVersion === entry.before) return entry.obj;
-    this.written.delete(id);
-    return cached;
-  }
-
-  private remember(id: string, before: KubeObject | undefined, after: KubeObject): void {
-    if (after?.metadata?.resourceVersion === undefined) return;
-    this.written.set(id, { before: before?.metadata.resourceVersion, obj: after });
-    if (this.written.size > 10_000) this.written.clear();
-  }
-
-  private async prune(raw: KubeObject, desired: KubeObject[], log: Logger): Promise<number> {
-    const namespace = raw.metadata.namespace ?? "default";
-    const live = this.reader.children(namespace, raw.metadata.name);
-    const doomed = selectPrunable(
-      { name: raw.metadata.name, uid: raw.metadata.uid ?? "", kind: KIND },
-      live,
-      desired,
-    );
-    let pruned = 0;
-    for (const obj of doomed) {
-      const type = childKindOf(obj);
-      if (!type) continue;
-      try {
-        await this.writer.delete(type, namespace, obj.metadata.name, obj.metadata.uid);
-        pruned++;
-        log.info({ kind: obj.kind, child: obj.metadata.name }, "deleted a child that is no longer desired");
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    if (pruned > 0) {
-      const names = doomed.map((o) => `${o.kind} ${o.metadata.name}`).join(", ");
-      await this.events.record(raw, "Normal", "Deleted", `Deleted ${names} (no longer in the spec)`, {
-        dedupe: false,
-      });
-    }
-    return pruned;
+  /** Each tier's Deployment, found by its role, as its live status reports it. */
+  private observeTiers(rendered: RenderResult, applied: ApplyOutcome) {
+    return (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
+      const child = rendered.children.find((c) => c.role === TIER_ROLES[tier]);
+      if (!child) return [];
+      return [observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)))];
+    });
   }
 
   /** Events for condition flips worth a human's attention. */
@@ -299,11 +195,12 @@ export class Reconciler {
     next: WebAppStatus,
   ): Promise<boolean> {
     if (jsonEqual(previous ?? {}, next)) return false;
-    await this.writer.patchStatus(
+    const written = await this.writer.patchStatus(
       raw.metadata.namespace ?? "default",
       raw.metadata.name,
       statusPatch(previous, next),
     );
+    this.recent.remember(`WebApp/${raw.metadata.namespace}/${raw.metadata.name}`, raw, written);
     return true;
   }
 }

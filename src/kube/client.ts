@@ -1,4 +1,5 @@
 import { type KubeConfig, PatchStrategy } from "@kubernetes/client-node";
+import { isNotFound } from "./errors.js";
 import { type KubeObject, type ResourceType, resourcePath } from "./resources.js";
 import { type RequestObserver, Transport } from "./transport.js";
 
@@ -141,6 +142,25 @@ export class KubeClient {
         ...(uid ? { preconditions: { uid } } : {}),
       },
     });
+  }
+
+  /**
+   * The kinds a group/version serves (discovery), or an empty set when the cluster does not serve the
+   * group/version at all. Optional child kinds (and the WebApp CRD itself) are checked this way before
+   * an informer is started for them, so a missing kind is reported instead of retried forever.
+   */
+  async servedKinds(apiVersion: string): Promise<Set<string>> {
+    const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    try {
+      const list = await this.transport.request<{ resources?: { kind?: string; name?: string }[] }>(
+        "GET",
+        path,
+      );
+      return new Set((list.resources ?? []).filter((r) => !r.name?.includes("/")).map((r) => r.kind ?? ""));
+    } catch (err) {
+      if (isNotFound(err)) return new Set();
+      throw err;
+    }
   }
 
   close(): void {

@@ -1,72 +1,25 @@
-/** Where a kind lives in the REST API. */
-export interface ResourceType {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-}
+import type { ResourceType } from "../api/kube-object.js";
 
-/** The minimal shape every Kubernetes object has; everything else is read defensively. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+export type {
+  KubeObject,
+  ManagedFieldsEntry,
+  ObjectMeta,
+  OwnerReference,
+  ResourceType,
+} from "../api/kube-object.js";
+export { objectKey } from "../api/kube-object.js";
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  deletionTimestamp?: string;
-  managedFields?: ManagedFieldsEntry[];
-  [field: string]: unknown;
-}
-
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  subresource?: string;
-  fieldsType?: string;
-  fieldsV1?: Record<string, unknown>;
-}
-
+/** Kinds the operator's own machinery uses besides its children (those are in render/child-kinds.ts). */
 export const Kinds = {
-  ConfigMap: { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps" },
-  Service: { apiVersion: "v1", kind: "Service", plural: "services" },
-  PersistentVolumeClaim: {
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    plural: "persistentvolumeclaims",
-  },
+  Namespace: { apiVersion: "v1", kind: "Namespace", plural: "namespaces" },
   Event: { apiVersion: "v1", kind: "Event", plural: "events" },
-  Deployment: { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments" },
-  HorizontalPodAutoscaler: {
-    apiVersion: "autoscaling/v2",
-    kind: "HorizontalPodAutoscaler",
-    plural: "horizontalpodautoscalers",
-  },
-  PodDisruptionBudget: {
-    apiVersion: "policy/v1",
-    kind: "PodDisruptionBudget",
-    plural: "poddisruptionbudgets",
-  },
-  NetworkPolicy: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", plural: "networkpolicies" },
-  Ingress: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", plural: "ingresses" },
+  Pod: { apiVersion: "v1", kind: "Pod", plural: "pods" },
   Lease: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases" },
+  CustomResourceDefinition: {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    plural: "customresourcedefinitions",
+  },
 } as const satisfies Record<string, ResourceType>;
 
 /**
@@ -84,9 +37,4 @@ export function resourcePath(
   if (name !== undefined) path += `/${encodeURIComponent(name)}`;
   if (subresource !== undefined) path += `/${subresource}`;
   return path;
-}
-
-/** `namespace/name`, the work-queue key and cache key of a namespaced object. */
-export function objectKey(obj: { metadata: { name: string; namespace?: string } }): string {
-  return `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
 }

@@ -4,9 +4,10 @@ import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/Netw
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { ResolvedSpec } from "../api/defaults.js";
-import type { WebApp } from "../api/index.js";
 import { appCommand } from "./app-command.js";
-import { childMeta, childNames, labelsFor, selectorFor } from "./names.js";
+import type { Child } from "./child-kinds.js";
+import type { RenderContext } from "./context.js";
+import { childLabels } from "./labels.js";
 import {
   containerSecurityContext,
   PRE_STOP_DELAY_SECONDS,
@@ -30,11 +31,11 @@ export function autoscalingBounds(app: App): { min: number; max: number } | unde
   return { min: a.minReplicas ?? Math.min(2, a.maxReplicas), max: a.maxReplicas };
 }
 
-export function renderAppTier(webapp: WebApp, spec: ResolvedSpec, app: App): object[] {
-  const names = childNames(webapp.metadata.name);
-  const selector = selectorFor(webapp, "app");
+export function renderAppTier(ctx: RenderContext, app: App): Child[] {
+  const { spec } = ctx;
+  const selector = ctx.selectors.app;
   const behindWeb = spec.web !== undefined;
-  const media = spec.media ? mediaVolume(webapp, spec.media) : undefined;
+  const media = spec.media ? mediaVolume(ctx, spec.media) : undefined;
 
   const container: IContainer = {
     name: "app",
@@ -66,30 +67,40 @@ export function renderAppTier(webapp: WebApp, spec: ResolvedSpec, app: App): obj
   };
 
   const bounds = autoscalingBounds(app);
-  const objects: object[] = [
-    deployment(childMeta(webapp, names.appDeployment, "app"), {
-      replicas: bounds ? undefined : app.replicas,
-      selector,
-      podLabels: { ...labelsFor(webapp, "app") },
-      podSpec,
-    }),
+  const children: Child[] = [
+    ctx.child(
+      "app-deployment",
+      deployment(ctx.meta("app-deployment"), {
+        replicas: bounds ? undefined : app.replicas,
+        selector,
+        podLabels: childLabels(ctx.name, "app"),
+        podSpec,
+      }),
+    ),
   ];
 
   if (behindWeb) {
-    objects.push(
-      service(childMeta(webapp, names.appService, "app"), { type: "ClusterIP", port: app.port, selector }),
+    children.push(
+      ctx.child(
+        "app-service",
+        service(ctx.meta("app-service"), { type: "ClusterIP", port: app.port, selector }),
+      ),
     );
   }
-  if (bounds) objects.push(autoscaler(webapp, app, bounds));
+  if (bounds) children.push(ctx.child("app-autoscaler", autoscaler(ctx, app, bounds)));
   if ((bounds ? bounds.min : app.replicas) > 1) {
-    objects.push(disruptionBudget(childMeta(webapp, names.appDisruptionBudget, "app"), selector));
+    children.push(
+      ctx.child("app-disruption-budget", disruptionBudget(ctx.meta("app-disruption-budget"), selector)),
+    );
   }
-  if (behindWeb && app.networkPolicy) objects.push(appNetworkPolicy(webapp, app));
-  return objects;
+  if (behindWeb && app.networkPolicy) {
+    children.push(ctx.child("app-network-policy", appNetworkPolicy(ctx, app)));
+  }
+  return children;
 }
 
 function autoscaler(
-  webapp: WebApp,
+  ctx: RenderContext,
   app: App,
   bounds: { min: number; max: number },
 ): IHorizontalPodAutoscaler {
@@ -99,13 +110,12 @@ function autoscaler(
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization } },
   });
-  const names = childNames(webapp.metadata.name);
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
-    metadata: childMeta(webapp, names.appAutoscaler, "app"),
+    metadata: ctx.meta("app-autoscaler"),
     spec: {
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: names.appDeployment },
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ctx.childName("app-deployment") },
       minReplicas: bounds.min,
       maxReplicas: bounds.max,
       metrics: [
@@ -119,17 +129,17 @@ function autoscaler(
 }
 
 /** Only the web pods may reach the app pods; this is what makes trusting forwarded headers safe. */
-function appNetworkPolicy(webapp: WebApp, app: App): INetworkPolicy {
+function appNetworkPolicy(ctx: RenderContext, app: App): INetworkPolicy {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: childMeta(webapp, childNames(webapp.metadata.name).appNetworkPolicy, "network"),
+    metadata: ctx.meta("app-network-policy"),
     spec: {
-      podSelector: { matchLabels: selectorFor(webapp, "app") },
+      podSelector: { matchLabels: ctx.selectors.app },
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: [{ podSelector: { matchLabels: selectorFor(webapp, "web") } }],
+          from: [{ podSelector: { matchLabels: ctx.selectors.web } }],
           ports: [{ protocol: "TCP", port: app.port }],
         },
       ],

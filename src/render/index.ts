@@ -1,57 +1,66 @@
-import { resolveSpec } from "../api/defaults.js";
 import type { WebApp } from "../api/index.js";
+import type { KubeObject } from "../api/kube-object.js";
 import { renderAppTier } from "./app-tier.js";
-import { serviceUrl as entryUrl, renderEntryService, renderIngress } from "./exposure.js";
+import type { Child } from "./child-kinds.js";
+import { renderContext } from "./context.js";
+import { renderEntryService, renderIngress, serviceUrl } from "./exposure.js";
 import { renderClaims } from "./storage.js";
 import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
 
-export { appSelectorString, childNames, labelsFor, MANAGED_BY, selectorFor } from "./names.js";
+export type { KubeObject } from "../api/kube-object.js";
+export {
+  ALL_CHILD_KINDS,
+  CHILD_KINDS,
+  CHILD_ROLES,
+  type Child,
+  type ChildKind,
+  type ChildKindName,
+  type ChildRole,
+  childKindOf,
+  childName,
+  TIER_ROLES,
+  type TierName,
+} from "./child-kinds.js";
+export { type RenderContext, renderContext } from "./context.js";
+export { type Component, childLabels, LABELS, MANAGED_BY, tierSelector } from "./labels.js";
 export { UnsafeNginxValue } from "./nginx/conf.js";
 export { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./nginx/paths.js";
 export { developmentServer } from "./warnings.js";
 export { CONFIG_HASH_ANNOTATION, configHash } from "./web-tier.js";
 
-/** A Kubernetes object as the renderer produces it: plain data, ready to be applied. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  };
-  [field: string]: unknown;
-}
-
 export interface RenderResult {
   /** Every child the WebApp should have, in apply order (config and storage before workloads). */
+  children: Child[];
+  /** The same children's objects, in the same order. */
   objects: KubeObject[];
   /** Advice about valid but unwise settings, each starting with the field path. */
   warnings: string[];
+  /** `status.url`: the entry Service inside the cluster. */
+  url: string;
+  /** `status.selector`: the app pods' selector, when there is an app tier. */
+  appSelector: string | undefined;
+  /** Whether an autoscaler owns the app tier's replica count (then the operator never writes it). */
+  autoscaled: boolean;
 }
 
 /** The child objects of a (valid, parsed) WebApp. Pure: same input, same output; no I/O. */
 export function render(webapp: WebApp): RenderResult {
-  const spec = resolveSpec(webapp.spec);
-  const objects: object[] = [
-    ...renderClaims(webapp, spec.static, spec.media),
-    ...(spec.web ? renderWebTier(webapp, spec, spec.web) : []),
-    ...(spec.app ? renderAppTier(webapp, spec, spec.app) : []),
-    renderEntryService(webapp, spec),
-    ...renderIngress(webapp, spec),
+  const ctx = renderContext(webapp);
+  const { spec } = ctx;
+  const children: Child[] = [
+    ...renderClaims(ctx),
+    ...(spec.web ? renderWebTier(ctx, spec.web) : []),
+    ...(spec.app ? renderAppTier(ctx, spec.app) : []),
+    renderEntryService(ctx),
+    ...renderIngress(ctx),
   ];
-  return { objects: objects as KubeObject[], warnings: specWarnings(spec) };
-}
-
-/** `status.url` of a WebApp: its entry Service inside the cluster. */
-export function serviceUrl(webapp: WebApp): string {
-  return entryUrl(webapp, resolveSpec(webapp.spec));
-}
-
-/** Whether an autoscaler owns the app tier's replica count (then the operator never writes it). */
-export function hasAutoscaling(webapp: WebApp): boolean {
-  return webapp.spec.app?.autoscaling !== undefined;
+  return {
+    children,
+    objects: children.map((c) => c.object),
+    warnings: specWarnings(spec),
+    url: serviceUrl(ctx),
+    appSelector: spec.app ? ctx.appSelector : undefined,
+    autoscaled: spec.app?.autoscaling !== undefined,
+  };
 }

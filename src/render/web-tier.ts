@@ -3,10 +3,11 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
-import type { ResolvedSpec, ResolvedWeb } from "../api/defaults.js";
+import type { ResolvedWeb } from "../api/defaults.js";
 import { DEFAULT_WEB_USER } from "../api/defaults.js";
-import type { WebApp } from "../api/index.js";
-import { childMeta, childNames, labelsFor, selectorFor, serviceHost } from "./names.js";
+import type { Child } from "./child-kinds.js";
+import type { RenderContext } from "./context.js";
+import { childLabels } from "./labels.js";
 import { renderNginxConf } from "./nginx/nginx-conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, WEB_PORT } from "./nginx/paths.js";
 import {
@@ -27,21 +28,21 @@ export function configHash(conf: string): string {
 }
 
 /** The app tier is a single ClusterIP Service; sync Gunicorn and uWSGI gain nothing from upstream keepalive. */
-function upstreamKeepalive(spec: ResolvedSpec): boolean {
-  const app = spec.app;
+function upstreamKeepalive(ctx: RenderContext): boolean {
+  const app = ctx.spec.app;
   return app !== undefined && app.server === "gunicorn" && app.workerClass !== "sync";
 }
 
-export function nginxConfFor(webapp: WebApp, spec: ResolvedSpec, web: ResolvedWeb): string {
-  const names = childNames(webapp.metadata.name);
+export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
+  const { spec } = ctx;
   return renderNginxConf({
-    webapp: `${webapp.metadata.namespace ?? "default"}/${webapp.metadata.name}`,
+    webapp: `${ctx.namespace}/${ctx.name}`,
     web,
     ...(spec.app
       ? {
           upstream: {
-            server: `${serviceHost(webapp, names.appService)}:${spec.app.port}`,
-            keepalive: upstreamKeepalive(spec),
+            server: `${ctx.serviceHost("app-service")}:${spec.app.port}`,
+            keepalive: upstreamKeepalive(ctx),
           },
         }
       : {}),
@@ -50,10 +51,10 @@ export function nginxConfFor(webapp: WebApp, spec: ResolvedSpec, web: ResolvedWe
   });
 }
 
-export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedWeb): object[] {
-  const names = childNames(webapp.metadata.name);
-  const conf = nginxConfFor(webapp, spec, web);
-  const selector = selectorFor(webapp, "web");
+export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
+  const { spec } = ctx;
+  const conf = nginxConfFor(ctx, web);
+  const selector = ctx.selectors.web;
   const st = spec.static;
   const fromImage = st?.fromImage;
   const copyImage = fromImage ? (fromImage.image ?? spec.app?.image) : undefined;
@@ -65,10 +66,10 @@ export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedW
     ...(spec.media ? [{ name: "media", mountPath: NGINX_PATHS.mediaRoot, readOnly: true }] : []),
   ];
   const volumes: IVolume[] = [
-    { name: "config", configMap: { name: names.nginxConfig } },
+    { name: "config", configMap: { name: ctx.childName("nginx-config") } },
     { name: "tmp", emptyDir: {} },
-    ...(st ? [staticVolume(webapp, st)] : []),
-    ...(spec.media ? [mediaVolume(webapp, spec.media, true)] : []),
+    ...(st ? [staticVolume(ctx, st)] : []),
+    ...(spec.media ? [mediaVolume(ctx, spec.media, true)] : []),
   ];
 
   const initContainers: IContainer[] =
@@ -122,23 +123,28 @@ export function renderWebTier(webapp: WebApp, spec: ResolvedSpec, web: ResolvedW
     volumes,
   };
 
-  const objects: object[] = [
-    {
+  const children: Child[] = [
+    ctx.child("nginx-config", {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: childMeta(webapp, names.nginxConfig, "config"),
+      metadata: ctx.meta("nginx-config"),
       data: { "nginx.conf": conf },
-    },
-    deployment(childMeta(webapp, names.webDeployment, "web"), {
-      replicas: web.replicas,
-      selector,
-      podLabels: labelsFor(webapp, "web"),
-      podAnnotations: { [CONFIG_HASH_ANNOTATION]: configHash(conf) },
-      podSpec,
     }),
+    ctx.child(
+      "web-deployment",
+      deployment(ctx.meta("web-deployment"), {
+        replicas: web.replicas,
+        selector,
+        podLabels: childLabels(ctx.name, "web"),
+        podAnnotations: { [CONFIG_HASH_ANNOTATION]: configHash(conf) },
+        podSpec,
+      }),
+    ),
   ];
   if (web.replicas > 1) {
-    objects.push(disruptionBudget(childMeta(webapp, names.webDisruptionBudget, "web"), selector));
+    children.push(
+      ctx.child("web-disruption-budget", disruptionBudget(ctx.meta("web-disruption-budget"), selector)),
+    );
   }
-  return objects;
+  return children;
 }

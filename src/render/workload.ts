@@ -3,11 +3,11 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
 import type { IService } from "kubernetes-models/v1/Service";
-import type { ObjectMeta } from "./names.js";
+import type { ChildMeta } from "./context.js";
 
 /** What both tiers' Deployments share: zero-downtime rollouts and a short revision history. */
 export function deployment(
-  meta: ObjectMeta,
+  meta: ChildMeta,
   opts: {
     replicas: number | undefined;
     selector: Record<string, string>;
@@ -39,7 +39,7 @@ export function deployment(
 }
 
 /** A PodDisruptionBudget letting node drains take one pod of the tier at a time. */
-export function disruptionBudget(meta: ObjectMeta, selector: Record<string, string>): IPodDisruptionBudget {
+export function disruptionBudget(meta: ChildMeta, selector: Record<string, string>): IPodDisruptionBudget {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
@@ -49,7 +49,7 @@ export function disruptionBudget(meta: ObjectMeta, selector: Record<string, stri
 }
 
 export function service(
-  meta: ObjectMeta,
+  meta: ChildMeta,
   opts: {
     type: NonNullable<NonNullable<IService["spec"]>["type"]>;
     port: number;
@@ -69,7 +69,7 @@ export function service(
 }
 
 export function persistentVolumeClaim(
-  meta: ObjectMeta,
+  meta: ChildMeta,
   opts: {
     size: string | number;
     accessMode: "ReadWriteMany" | "ReadWriteOnce" | "ReadWriteOncePod";

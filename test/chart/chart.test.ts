@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRunFlags } from "../../src/cli/commands/run.js";
-import { parseDuration } from "../../src/controller/duration.js";
+import { parseDuration } from "../../src/runtime/duration.js";
 import { validateAgainstKubernetesSchema } from "../support/kube-schemas.js";
 import { restrictedViolations } from "../support/pod-security.js";
 import {

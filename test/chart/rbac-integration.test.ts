@@ -15,13 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { condition, waitFor } from "../../hack/lib/operator-env.js";
 import { API_VERSION, KIND, PLURAL } from "../../src/api/index.js";
 import { parseRunFlags } from "../../src/cli/commands/run.js";
-import { CHILD_KINDS } from "../../src/controller/children.js";
-import { LEASE_NAME } from "../../src/controller/lease-store.js";
-import { Manager, WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { createOperator, WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
 import { KubeClient } from "../../src/kube/client.js";
 import { isNotFound } from "../../src/kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../src/kube/resources.js";
+import { ALL_CHILD_KINDS, CHILD_KINDS } from "../../src/render/index.js";
+import { LEASE_NAME } from "../../src/runtime/lease-store.js";
+import type { Manager } from "../../src/runtime/manager.js";
 import { spawnOperator } from "../controller/support/process.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
 import { findObject, RELEASE_NAMESPACE, renderChart, templateRun } from "./support/helm.js";
@@ -147,7 +148,7 @@ async function exists(type: ResourceType, ns: string, name: string): Promise<boo
 }
 
 function kindType(kind: string): ResourceType {
-  const type = CHILD_KINDS.find((k) => k.kind === kind);
+  const type = ALL_CHILD_KINDS.find((k) => k.kind === kind);
   if (!type) throw new Error(`${kind} is not a child kind`);
   return type;
 }
@@ -184,7 +185,7 @@ describe("the chart's RBAC is sufficient", () => {
 
       await replaceSpec("shop", { ...FULL_SPEC, app: { ...FULL_SPEC.app, image: image("1.0.1") } });
       await waitReady("shop", 2);
-      const appDeployment = await admin.get(Kinds.Deployment, "shop", "shop-app");
+      const appDeployment = await admin.get(CHILD_KINDS.Deployment, "shop", "shop-app");
       expect(JSON.stringify(appDeployment.spec)).toContain(image("1.0.1"));
 
       await replaceSpec("shop", SMALL_SPEC);
@@ -203,7 +204,7 @@ describe("the chart's RBAC is sufficient", () => {
       await waitReady("shop", 4);
       await waitFor(
         async () => {
-          const d = await admin.get(Kinds.Deployment, "shop", "shop-app");
+          const d = await admin.get(CHILD_KINDS.Deployment, "shop", "shop-app");
           return (d.spec as { replicas?: number }).replicas === 3;
         },
         { message: "app Deployment scaled to 3" },
@@ -214,7 +215,7 @@ describe("the chart's RBAC is sufficient", () => {
       );
 
       await admin.delete(WEBAPP_TYPE, "shop", "shop");
-      await waitFor(async () => !(await exists(Kinds.Deployment, "shop", "shop-app")), {
+      await waitFor(async () => !(await exists(CHILD_KINDS.Deployment, "shop", "shop-app")), {
         message: "children garbage-collected with the WebApp",
       });
     } finally {
@@ -256,7 +257,7 @@ describe("the chart's RBAC in namespaced mode", () => {
       await admin.create(WEBAPP_TYPE, "team-b", webapp("team-b", SMALL_SPEC));
       await waitReady("team-a", 1, 30_000);
       expect((await getWebApp("team-b")).status, "team-b is not watched").toBeUndefined();
-      expect(await exists(Kinds.Deployment, "team-b", "shop-app")).toBe(false);
+      expect(await exists(CHILD_KINDS.Deployment, "team-b", "shop-app")).toBe(false);
     } finally {
       operator.child.kill("SIGTERM");
     }
@@ -292,7 +293,8 @@ function informerRestarts(manager: Manager, kind: string): number {
 const kindOfResource = (p: Permission): string =>
   p.resource === PLURAL
     ? KIND
-    : (CHILD_KINDS.find((k) => k.plural === p.resource && groupOf(k.apiVersion) === p.apiGroup)?.kind ?? "?");
+    : (ALL_CHILD_KINDS.find((k) => k.plural === p.resource && groupOf(k.apiVersion) === p.apiGroup)?.kind ??
+      "?");
 
 /** Nothing can happen: the operator never starts working. */
 async function expectIdle(c: Case, why: () => boolean): Promise<void> {
@@ -324,7 +326,7 @@ async function expectFailure(c: Case): Promise<void> {
   if (p.resource === `${PLURAL}/status`) {
     await refused(c);
     await waitFor(() => c.manager.stats.errors > 0, { message: "a failed reconcile" });
-    expect(await exists(Kinds.Deployment, c.ns, "shop-app"), "children applied").toBe(true);
+    expect(await exists(CHILD_KINDS.Deployment, c.ns, "shop-app"), "children applied").toBe(true);
     expect((await getWebApp(c.ns)).status, "but no status").toBeUndefined();
     return;
   }
@@ -359,10 +361,16 @@ async function expectFailure(c: Case): Promise<void> {
       expect(await exists(kindType(kind), c.ns, PRUNED[kind]!), `${kind} ${PRUNED[kind]} left behind`).toBe(
         true,
       );
-      const wa = await getWebApp(c.ns);
-      expect((wa.status as { observedGeneration?: number }).observedGeneration, "stuck on the old spec").toBe(
-        1,
+      // A failed prune is reported in status, like a failed apply.
+      const wa = await waitFor(
+        async () => {
+          const w = await getWebApp(c.ns);
+          return condition(w, "Degraded")?.reason === "ApplyFailed" ? w : undefined;
+        },
+        { timeoutMs: 15_000, message: "Degraded=True ApplyFailed naming the child left behind" },
       );
+      expect(condition(wa, "Degraded")?.message).toContain(`${kind} ${PRUNED[kind]}: could not delete`);
+      expect(condition(wa, "Ready")?.status).toBe("False");
       return;
     }
   }
@@ -371,7 +379,7 @@ async function expectFailure(c: Case): Promise<void> {
 
 describe("every permission of the chart's RBAC is necessary", () => {
   it("covers every permission the chart grants the operator", () => {
-    expect(chartPermissions.length).toBe(4 + 5 * CHILD_KINDS.length + 3);
+    expect(chartPermissions.length).toBe(4 + 5 * ALL_CHILD_KINDS.length + 3);
   });
 
   it.each(chartPermissions.map((p, i): [string, Permission, number] => [permissionLabel(p), p, i]))(
@@ -388,7 +396,7 @@ describe("every permission of the chart's RBAC is necessary", () => {
       log.clear();
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(dc.kubeconfig(OPERATOR_USER));
-      const manager = new Manager({
+      const manager = createOperator({
         kubeConfig,
         logger: silent,
         concurrency: 2,

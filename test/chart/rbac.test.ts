@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { GROUP } from "../../src/api/index.js";
-import { CHILD_KINDS } from "../../src/controller/children.js";
-import { LEASE_NAME } from "../../src/controller/lease-store.js";
 import { Kinds } from "../../src/kube/resources.js";
+import { ALL_CHILD_KINDS } from "../../src/render/index.js";
+import { LEASE_NAME } from "../../src/runtime/lease-store.js";
 import {
   findObject,
   type Manifest,
@@ -169,7 +169,7 @@ describe("aggregated roles for people", () => {
 describe("the expected rules follow the controller's code", () => {
   it("cover every child kind the controller renders and watches, and the Event kind", () => {
     const covered = new Set(ruleKeys(expectedOperatorRules()).map((k) => k.split("|").slice(0, 2).join("|")));
-    for (const kind of [...CHILD_KINDS, Kinds.Event]) {
+    for (const kind of [...ALL_CHILD_KINDS, Kinds.Event]) {
       expect(covered, kind.kind).toContain(`${groupOf(kind.apiVersion)}|${kind.plural}`);
     }
   });

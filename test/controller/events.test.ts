@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { EventRecorder } from "../../src/controller/events.js";
 import type { KubeObject } from "../../src/kube/resources.js";
+import { EventRecorder } from "../../src/runtime/events.js";
 
 const webapp: KubeObject = {
   apiVersion: "webapp-operator.dev/v1alpha1",

@@ -9,9 +9,10 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds, resourcePath } from "../../src/kube/resources.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
+import { resourcePath } from "../../src/kube/resources.js";
+import { CHILD_KINDS } from "../../src/render/index.js";
+import type { Manager } from "../../src/runtime/manager.js";
 
 const UA = "webapp-operator/faults";
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };
@@ -85,7 +86,7 @@ describe("faults", () => {
     await mergePatch(env, resourcePath(WEBAPP_TYPE, "faulty", "shop"), { spec: { app: { replicas: 3 } } });
     const wa = await waitReady(env, "faulty", "shop", 20_000);
     expect((wa.status as { app: { readyReplicas: number } }).app.readyReplicas).toBe(3);
-    const dep = await env.client.get(Kinds.Deployment, "faulty", "shop-app");
+    const dep = await env.client.get(CHILD_KINDS.Deployment, "faulty", "shop-app");
     expect((dep.spec as { replicas: number }).replicas).toBe(3);
     const stallsAfter = Object.values(operator.informerStats()).reduce((n, s) => n + s.stalls, 0);
     expect(stallsAfter).toBeGreaterThan(stallsBefore);
@@ -103,7 +104,7 @@ describe("faults", () => {
       const stall = small.dc.faults.stallWatches({}, { includeNew: false });
       await mergePatch(small, resourcePath(WEBAPP_TYPE, "gone", "shop"), { spec: { app: { replicas: 3 } } });
       for (let i = 0; i < 40; i++) {
-        await small.client.create(Kinds.ConfigMap, "gone", {
+        await small.client.create(CHILD_KINDS.ConfigMap, "gone", {
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: { name: `noise-${i}` },

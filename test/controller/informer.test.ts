@@ -1,9 +1,9 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Informer, type ListWatchSource } from "../../src/controller/informer.js";
 import type { WatchEvent, WatchHandle } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import type { KubeObject } from "../../src/kube/resources.js";
+import { Informer, type ListWatchSource } from "../../src/runtime/informer.js";
 
 const log = pino({ level: "silent" });
 

@@ -11,9 +11,10 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
+import { CHILD_KINDS } from "../../src/render/index.js";
+import type { Manager } from "../../src/runtime/manager.js";
 
 let env: Env;
 let operator: Manager;
@@ -46,7 +47,7 @@ describe("invalid spec", () => {
     const snapshot = async () => {
       const all: string[] = [];
       for (const kind of ["Deployment", "Service", "ConfigMap"] as const) {
-        for (const o of (await env.client.list(Kinds[kind], "bad")).items) all.push(content(o));
+        for (const o of (await env.client.list(CHILD_KINDS[kind], "bad")).items) all.push(content(o));
       }
       return all.sort();
     };

@@ -1,12 +1,12 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { KubeApiError } from "../../src/kube/errors.js";
 import {
   formatMicroTime,
   LeaderElector,
   type LeaseRecord,
   type LeaseStore,
-} from "../../src/controller/leader.js";
-import { KubeApiError } from "../../src/kube/errors.js";
+} from "../../src/runtime/leader.js";
 
 const log = pino({ level: "silent" });
 

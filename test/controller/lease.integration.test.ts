@@ -2,10 +2,10 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNamespace, type Env, startEnv } from "../../hack/lib/operator-env.js";
-import { LeaderElector } from "../../src/controller/leader.js";
-import { ApiLeaseStore, LEASE_NAME } from "../../src/controller/lease-store.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import { Kinds } from "../../src/kube/resources.js";
+import { LeaderElector } from "../../src/runtime/leader.js";
+import { ApiLeaseStore, LEASE_NAME } from "../../src/runtime/lease-store.js";
 
 let env: Env;
 beforeAll(async () => {

@@ -8,9 +8,9 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
-import { Kinds } from "../../src/kube/resources.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
+import { CHILD_KINDS } from "../../src/render/index.js";
+import type { Manager } from "../../src/runtime/manager.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 1 };
 let env: Env;
@@ -33,7 +33,7 @@ describe("namespaces", () => {
     await waitReady(env, "watched", "shop");
     await waitReady(env, "also-watched", "shop");
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await env.client.list(Kinds.Deployment, "ignored")).items).toEqual([]);
+    expect((await env.client.list(CHILD_KINDS.Deployment, "ignored")).items).toEqual([]);
     expect((await env.client.get(WEBAPP_TYPE, "ignored", "shop")).status).toBeUndefined();
     expect(Object.keys(operator.informerStats()).every((k) => !k.endsWith("|*"))).toBe(true);
   });

@@ -19,14 +19,13 @@ import {
   webappManifest,
 } from "../../hack/lib/operator-env.js";
 import { parseWebApp } from "../../src/api/index.js";
-import { CHILD_KINDS, childKindOf } from "../../src/controller/children.js";
 import { desiredMatchesLive } from "../../src/controller/diff.js";
-import type { Manager } from "../../src/controller/manager.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import { FIELD_MANAGER } from "../../src/kube/client.js";
 import { isNotFound } from "../../src/kube/errors.js";
 import { Kinds, type KubeObject, resourcePath } from "../../src/kube/resources.js";
-import { render } from "../../src/render/index.js";
+import { ALL_CHILD_KINDS, CHILD_KINDS, childKindOf, render } from "../../src/render/index.js";
+import type { Manager } from "../../src/runtime/manager.js";
 
 const run = promisify(execFile);
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };
@@ -57,8 +56,8 @@ function expectedChildren(webapp: KubeObject): KubeObject[] {
   return render(parsed.webapp).objects as KubeObject[];
 }
 
-async function getChild(kind: keyof typeof Kinds, ns: string, name: string): Promise<Obj | undefined> {
-  return (env.client.get(Kinds[kind], ns, name) as Promise<Obj>).catch((err) => {
+async function getChild(kind: keyof typeof CHILD_KINDS, ns: string, name: string): Promise<Obj | undefined> {
+  return (env.client.get(CHILD_KINDS[kind], ns, name) as Promise<Obj>).catch((err) => {
     if (isNotFound(err)) return undefined;
     throw err;
   });
@@ -167,7 +166,7 @@ describe("drift", () => {
     edited.spec.template.spec.containers[0].image = "evil:latest";
     edited.spec.replicas = 7;
     const t0 = Date.now();
-    await env.client.replace(Kinds.Deployment, "drift", edited);
+    await env.client.replace(CHILD_KINDS.Deployment, "drift", edited);
     await waitFor(
       async () => {
         const d = await getChild("Deployment", "drift", "shop-app");
@@ -179,7 +178,7 @@ describe("drift", () => {
 
     const svc = (await getChild("Service", "drift", "shop"))!;
     const t1 = Date.now();
-    await env.client.delete(Kinds.Service, "drift", "shop");
+    await env.client.delete(CHILD_KINDS.Service, "drift", "shop");
     const back = await waitFor(
       async () => {
         const s = await getChild("Service", "drift", "shop");
@@ -234,7 +233,7 @@ describe("delete", () => {
     await waitFor(
       async () => {
         for (const kind of ["Deployment", "Service", "ConfigMap"] as const) {
-          const list = await env.client.list(Kinds[kind], "delete");
+          const list = await env.client.list(CHILD_KINDS[kind], "delete");
           if (list.items.length > 0) return false;
         }
         return true;
@@ -258,7 +257,7 @@ describe("autoscaling and scale", () => {
     await waitFor(() => getChild("HorizontalPodAutoscaler", "hpa", "shop-app"), { message: "HPA created" });
     await waitFor(() => getChild("Deployment", "hpa", "shop-app"), { message: "app Deployment" });
     // The autoscaler sets 5 replicas through the scale subresource, as the HPA controller does.
-    await mergePatch(env, resourcePath(Kinds.Deployment, "hpa", "shop-app", "scale"), {
+    await mergePatch(env, resourcePath(CHILD_KINDS.Deployment, "hpa", "shop-app", "scale"), {
       spec: { replicas: 5 },
     });
     const reconciles0 = operator.stats.reconciles;
@@ -342,6 +341,6 @@ describe("observability", () => {
 describe("every child kind", () => {
   it("has an informer (caches filtered by the managed-by label)", () => {
     const kinds = Object.keys(operator.informerStats()).map((k) => k.split("|")[0]);
-    for (const t of CHILD_KINDS) expect(kinds).toContain(t.kind);
+    for (const t of ALL_CHILD_KINDS) expect(kinds).toContain(t.kind);
   });
 });

@@ -9,8 +9,9 @@ import {
   waitReady,
   webappManifest,
 } from "../../hack/lib/operator-env.js";
-import { WEBAPP_TYPE } from "../../src/controller/manager.js";
+import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import { Kinds, resourcePath } from "../../src/kube/resources.js";
+import { CHILD_KINDS } from "../../src/render/index.js";
 import { metricValue, type OperatorProcess, spawnOperator } from "./support/process.js";
 
 const app = { image: "registry.example.com/shop:1.0.0", module: "shop.wsgi:application", replicas: 2 };
@@ -80,8 +81,8 @@ describe("leader election", () => {
     await mergePatch(env, resourcePath(WEBAPP_TYPE, "le", "shop"), { spec: { app: { replicas: 3 } } });
     await waitFor(
       async () =>
-        ((await env.client.get(Kinds.Deployment, "le", "shop-app")).spec as { replicas: number }).replicas ===
-        3,
+        ((await env.client.get(CHILD_KINDS.Deployment, "le", "shop-app")).spec as { replicas: number })
+          .replicas === 3,
       {
         message: "new leader reconciles",
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, KeyedBackoff } from "../../src/controller/backoff.js";
-import { WorkQueue } from "../../src/controller/queue.js";
+import { backoffDelay, KeyedBackoff } from "../../src/runtime/backoff.js";
+import { WorkQueue } from "../../src/runtime/queue.js";
 
 describe("backoffDelay", () => {
   it("doubles from the base up to the ceiling", () => {

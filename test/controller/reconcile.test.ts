@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { EventRecorder } from "../../src/controller/events.js";
 import { Reconciler } from "../../src/controller/reconcile.js";
 import type { KubeObject, ResourceType } from "../../src/kube/resources.js";
+import { EventRecorder } from "../../src/runtime/events.js";
 import { webappObject } from "../fixtures/webapps.js";
 
 const log = pino({ level: "silent" });
@@ -23,13 +23,13 @@ function harness(spec: Record<string, unknown>, logger = log, hidden = new Set<s
       webapp: (key) => objects.get(`WebApp/${key}`),
       child: (type: ResourceType, ns, name) =>
         hidden.has(id(type.kind, ns, name)) ? undefined : objects.get(id(type.kind, ns, name)),
-      children: (ns, instance) =>
+      children: (type, webappKey) =>
         [...objects.values()].filter(
           (o) =>
-            o.kind !== "WebApp" &&
-            o.metadata.namespace === ns &&
-            o.metadata.labels?.["app.kubernetes.io/instance"] === instance,
+            o.kind === type.kind &&
+            `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
         ),
+      served: () => true,
     },
     {
       get: async (type, ns, name) => objects.get(id(type.kind, ns, name)),

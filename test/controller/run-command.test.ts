@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/command.js";
 import { parseRunFlags, runCommand } from "../../src/cli/commands/run.js";
-import { parseDuration } from "../../src/controller/duration.js";
-import { parseBindAddress } from "../../src/controller/health-server.js";
+import { parseDuration } from "../../src/runtime/duration.js";
+import { parseBindAddress } from "../../src/runtime/health-server.js";
 
 describe("webapp-operator run flags", () => {
   it("--help documents every flag the command accepts", () => {

@@ -37,7 +37,7 @@ describe("dev-apiserver command", () => {
   it("names the option that is wrong", async () => {
     const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough() };
     await expect(devApiserverCommand.run(["--port=abc"], io)).rejects.toThrow(
-      '--port must be a whole number >= 0, got "abc"',
+      '--port must be a whole number from 0 to 65535, not "abc"',
     );
   });
 });

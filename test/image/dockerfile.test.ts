@@ -170,9 +170,9 @@ describe("production dependencies", () => {
     );
   }
 
-  it("cover every package the compiled code imports", () => {
+  function importedPackages(files: string[]): Set<string> {
     const imported = new Set<string>();
-    for (const file of sourceFiles(join(ROOT, "src"))) {
+    for (const file of files) {
       const text = readFileSync(file, "utf8");
       for (const m of text.matchAll(
         /^\s*import\s+(?!type\s)[^;]*?from\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)/gm,
@@ -182,7 +182,22 @@ describe("production dependencies", () => {
         imported.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
       }
     }
+    return imported;
+  }
+  const devclusterDir = join(ROOT, "src", "devcluster");
+
+  it("cover every package the compiled operator imports", () => {
+    const imported = importedPackages(
+      sourceFiles(join(ROOT, "src")).filter((f) => !f.startsWith(`${devclusterDir}/`)),
+    );
     expect(imported.size).toBeGreaterThan(0);
     for (const name of imported) expect(Object.keys(pkg.dependencies), name).toContain(name);
+  });
+
+  it("of the embedded cluster are its own, and it stays out of the image", () => {
+    const own = JSON.parse(read("src/devcluster/package.json")) as { dependencies: Record<string, string> };
+    const imported = importedPackages(sourceFiles(devclusterDir));
+    for (const name of imported) expect(Object.keys(own.dependencies), name).toContain(name);
+    expect(runsOf(buildStage!).join("\n")).toMatch(/rm -rf dist\/devcluster/);
   });
 });

@@ -56,6 +56,8 @@ beforeAll(() => {
       stdio: "pipe",
     },
   );
+  // The build stage leaves the embedded cluster out of the image.
+  rmSync(join(app, "dist", "devcluster"), { recursive: true, force: true });
   // runtime stage: the COPYs from the build context.
   for (const copy of copiesOf(runtime).filter((c) => c.from === undefined)) {
     for (const s of copy.sources) cpSync(join(ROOT, s), join(app, s), { recursive: true });
@@ -100,6 +102,13 @@ describe("the image's files on their own", () => {
     const r = cli(["render", "-f", join(ROOT, "examples", "flask-app.yaml")]);
     expect(r.status, r.stderr).toBe(0);
     expect(parseYamlStream(r.stdout).map((o) => (o as { kind: string }).kind)).toContain("Deployment");
+  });
+
+  it("say that the development commands need a checkout (the embedded cluster is not in the image)", () => {
+    const r = cli(["dev-apiserver"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("embedded Kubernetes API server is not part of this installation");
+    expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|at .*\.js:\d+/);
   });
 
   it("load the operator (client-node, pino, prom-client) and fail clearly without a cluster", () => {

@@ -11,7 +11,7 @@ import {
   KubeApiError,
   retryAfterMs,
 } from "../../src/kube/errors.js";
-import { Kinds } from "../../src/kube/resources.js";
+import { CHILD_KINDS } from "../../src/render/index.js";
 
 interface Seen {
   method: string;
@@ -71,7 +71,7 @@ describe("KubeClient", () => {
       metadata: { name: "a", namespace: "ns" },
       data: { k: "v" },
     };
-    const out = await client.apply(Kinds.ConfigMap, body);
+    const out = await client.apply(CHILD_KINDS.ConfigMap, body);
     expect(out.metadata.resourceVersion).toBe("9");
     const req = seen[0]!;
     expect(req.method).toBe("PATCH");
@@ -103,22 +103,24 @@ describe("KubeClient", () => {
     ];
     for (const [code, check] of codes) {
       respond = (_req, res) => json(res, code, { kind: "Status", reason: "R", message: `m${code}` });
-      const err = await client.get(Kinds.ConfigMap, "ns", "a").catch((e: unknown) => e);
+      const err = await client.get(CHILD_KINDS.ConfigMap, "ns", "a").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KubeApiError);
       expect(check(err)).toBe(true);
       expect((err as Error).message).toContain(`m${code}`);
     }
     respond = (_req, res) => json(res, 429, { message: "slow down" }, { "Retry-After": "3" });
-    const throttled = await client.get(Kinds.ConfigMap, "ns", "a").catch((e: unknown) => e);
+    const throttled = await client.get(CHILD_KINDS.ConfigMap, "ns", "a").catch((e: unknown) => e);
     expect(isRetryable(throttled)).toBe(true);
     expect(retryAfterMs(throttled)).toBe(3000);
     respond = (_req, res) => json(res, 422, { message: "spec.x: Invalid" });
-    expect(isRetryable(await client.get(Kinds.ConfigMap, "ns", "a").catch((e: unknown) => e))).toBe(false);
+    expect(isRetryable(await client.get(CHILD_KINDS.ConfigMap, "ns", "a").catch((e: unknown) => e))).toBe(
+      false,
+    );
     respond = (req, res) => {
       req;
       res.socket?.destroy();
     };
-    const reset = await client.get(Kinds.ConfigMap, "ns", "a").catch((e: unknown) => e);
+    const reset = await client.get(CHILD_KINDS.ConfigMap, "ns", "a").catch((e: unknown) => e);
     expect((reset as KubeApiError).code).toBe(0);
     expect(isRetryable(reset)).toBe(true);
     client.close();
@@ -143,15 +145,18 @@ describe("KubeClient", () => {
       });
     };
     const client = new KubeClient(kc);
-    const list = await client.list(Kinds.Deployment, undefined, { labelSelector: "x=y" });
+    const list = await client.list(CHILD_KINDS.Deployment, undefined, { labelSelector: "x=y" });
     expect(list.items.map((i) => [i.kind, i.apiVersion, i.metadata.name])).toEqual([
       ["Deployment", "apps/v1", "a"],
       ["Deployment", "apps/v1", "b"],
     ]);
     expect(list.resourceVersion).toBe("11");
     const events: string[] = [];
-    const w = await client.watch(Kinds.Deployment, "ns", { resourceVersion: "11", timeoutSeconds: 5 }, (e) =>
-      events.push(`${e.type} ${e.object.metadata.resourceVersion}`),
+    const w = await client.watch(
+      CHILD_KINDS.Deployment,
+      "ns",
+      { resourceVersion: "11", timeoutSeconds: 5 },
+      (e) => events.push(`${e.type} ${e.object.metadata.resourceVersion}`),
     );
     await w.closed;
     expect(events).toEqual(["ADDED 12", "BOOKMARK 13"]);

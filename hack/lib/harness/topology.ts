@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseWebApp, type WebApp } from "../../../src/api/index.js";
 import {
-  childNames,
+  type ChildRole,
   type KubeObject,
   NGINX_HEALTH_PATH,
   type RenderResult,
@@ -97,10 +97,6 @@ export function parseManifest(manifest: unknown): WebApp {
   return parsed.webapp;
 }
 
-function find(objects: KubeObject[], kind: string, name: string): KubeObject | undefined {
-  return objects.find((o) => o.kind === kind && o.metadata.name === name);
-}
-
 function containerNamed(deployment: KubeObject, name: string): Container {
   const spec = (deployment as unknown as DeploymentLike).spec.template.spec;
   const container = spec.containers.find((c) => c.name === name);
@@ -139,12 +135,10 @@ async function readLog(path: string): Promise<string> {
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const webapp = parseManifest(options.manifest);
   const rendered = render(webapp);
-  const names = childNames(webapp.metadata.name);
-  const appDeployment = find(rendered.objects, "Deployment", names.appDeployment);
-  const webDeployment = find(rendered.objects, "Deployment", names.webDeployment);
-  const nginxConfig = find(rendered.objects, "ConfigMap", names.nginxConfig) as
-    | (KubeObject & { data?: Record<string, string> })
-    | undefined;
+  const byRole = (role: ChildRole) => rendered.children.find((c) => c.role === role)?.object;
+  const appDeployment = byRole("app-deployment");
+  const webDeployment = byRole("web-deployment");
+  const nginxConfig = byRole("nginx-config") as (KubeObject & { data?: Record<string, string> }) | undefined;
 
   const workDir = await mkdtemp(join(tmpdir(), `webapp-topology-${webapp.metadata.name}-`));
   await chmod(workDir, 0o755);
@@ -179,14 +173,14 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       topology.app = app;
       const container = containerNamed(appDeployment, "app");
       if (container.command === undefined)
-        throw new Error(`Deployment ${names.appDeployment} has no command`);
+        throw new Error(`Deployment ${appDeployment.metadata.name} has no command`);
       topology.renderedAppCommand = container.command;
       const containerEnv = literalEnv(container);
       const readyPath = container.readinessProbe?.httpGet?.path ?? "/";
       const count = options.replicas ?? (appDeployment as unknown as DeploymentLike).spec.replicas ?? 1;
       topology.replicas = await Promise.all(
         Array.from({ length: count }, async (_, i) => {
-          const instance = `${names.appDeployment}-${i}`;
+          const instance = `${appDeployment.metadata.name}-${i}`;
           const port = await freePort();
           const local = localAppCommand(container.command ?? [], port);
           topology.appServer = local.server;
@@ -209,7 +203,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
 
     if (webDeployment) {
       const conf = nginxConfig?.data?.["nginx.conf"];
-      if (conf === undefined) throw new Error(`ConfigMap ${names.nginxConfig} has no nginx.conf`);
+      if (conf === undefined) throw new Error(`ConfigMap ${nginxConfig?.metadata.name} has no nginx.conf`);
       const webDir = join(workDir, "web");
       const staticRoot = join(webDir, "static");
       const mediaRoot = join(webDir, "media");

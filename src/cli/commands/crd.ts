@@ -1,6 +1,7 @@
 import { webAppCrd } from "../../api/crd.js";
 import { toYaml } from "../../util/yaml.js";
 import type { Command } from "../command.js";
+import { parseFlags } from "../flags.js";
 
 export const crdCommand: Command = {
   name: "crd",
@@ -12,10 +13,7 @@ Prints the WebApp CustomResourceDefinition as YAML. Install it with
 The operator never installs or changes its own CRD: that is the job of whoever installs it
 (the Helm chart does, behind crds.enabled).`,
   async run(args, io) {
-    if (args.length > 0) {
-      io.stderr.write(`error: crd takes no arguments (got "${args[0]}")\n`);
-      return 1;
-    }
+    parseFlags("crd", args, {});
     io.stdout.write(toYaml(webAppCrd()));
     return 0;
   },

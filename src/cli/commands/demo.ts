@@ -1,17 +1,16 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { KubeConfig, PatchStrategy } from "@kubernetes/client-node";
+import { PatchStrategy } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { createLogger, type LogLevel } from "../../controller/logger.js";
-import { Manager, WEBAPP_TYPE } from "../../controller/manager.js";
-import { KubeClient } from "../../kube/client.js";
-import { isConflict } from "../../kube/errors.js";
-import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
+import { WEBAPP_TYPE } from "../../controller/webapp-controller.js";
+import type { KubeClient } from "../../kube/client.js";
+import { type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
+import { ALL_CHILD_KINDS } from "../../render/index.js";
+import { createLogger } from "../../runtime/logger.js";
 import { parseYamlStream } from "../../util/yaml.js";
 import { type Command, type CommandIO, UsageError } from "../command.js";
-
-/** The package root, from src/cli/commands or dist/cli/commands alike. */
-const ROOT = resolve(import.meta.dirname, "..", "..", "..");
+import { ROOT, startDevEnvironment } from "../dev/environment.js";
+import { parseFlags } from "../flags.js";
 
 const help = `Usage: webapp-operator demo [options]   (or: npm run demo)
 
@@ -79,71 +78,45 @@ function readExamples(dir: string): KubeObject[] {
     .filter((o) => o.kind === WEBAPP_TYPE.kind);
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  const arg = args[i] ?? "";
-  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[i + 1];
-}
-
 async function demo(args: string[], io: CommandIO): Promise<number> {
-  const known = ["--port", "--kubeconfig-out", "--examples", "--exit-when-ready", "--log-level"];
-  for (const a of args) {
-    if (a.startsWith("--") && !known.includes(a.split("=")[0] ?? ""))
-      throw new UsageError(`unknown flag ${a}`);
-  }
-  const port = flag(args, "port");
-  const kubeconfigPath = resolve(flag(args, "kubeconfig-out") ?? join(ROOT, ".tmp", "demo", "kubeconfig"));
-  const examplesDir = resolve(flag(args, "examples") ?? join(ROOT, "examples"));
-  const level = (flag(args, "log-level") ?? "silent") as LogLevel;
+  const flags = parseFlags("demo", args, {
+    port: {},
+    "kubeconfig-out": {},
+    examples: {},
+    "exit-when-ready": { boolean: true },
+    "log-level": {},
+  });
+  const port = flags.int("port", { min: 0, max: 65535 });
+  const level = flags.logLevel("silent");
+  const kubeconfigPath = resolve(flags.string("kubeconfig-out", join(ROOT, ".tmp", "demo", "kubeconfig")));
+  const examplesDir = resolve(flags.string("examples", join(ROOT, "examples")));
   const webapps = readExamples(examplesDir);
   if (webapps.length === 0) throw new UsageError(`no WebApp manifests found in ${examplesDir}`);
 
-  const { startDevCluster } = await import("../../devcluster/index.js");
   const say = (text: string) => io.stdout.write(`${text}\n`);
   say("== webapp-operator demo ==");
   say("NOTE: this is a SIMULATED cluster: an embedded Kubernetes API server in this process.");
   say("      No containers run; a simulator marks the pods of each Deployment ready.");
-  const cluster = await startDevCluster({
-    ...(port ? { port: Number(port) } : {}),
-    simulateWorkloads: { readyDelayMs: 1500 },
-  });
   mkdirSync(resolve(kubeconfigPath, ".."), { recursive: true });
-  await cluster.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const client = new KubeClient(kc, undefined, "webapp-operator-demo");
-  say(`API server: ${cluster.url}`);
-
-  const [crd] = parseYamlStream(readFileSync(join(ROOT, "crds", "webapp-operator.dev_webapps.yaml"), "utf8"));
-  const crdType = {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    plural: "customresourcedefinitions",
-  };
-  await client.create(crdType, undefined, crd as object);
+  const env = await startDevEnvironment({
+    cluster: { ...(port !== undefined ? { port } : {}), simulateWorkloads: { readyDelayMs: 1500 } },
+    kubeconfigPath,
+    userAgent: "webapp-operator-demo",
+  });
+  const { client } = env;
+  say(`API server: ${env.cluster.url}`);
   say("CRD webapps.webapp-operator.dev installed.");
 
-  const manager = new Manager({
-    kubeConfig: kc,
+  const manager = await env.startOperator({
     logger: level === "silent" ? pino({ level: "silent" }) : createLogger(level),
     metricsBindAddress: "127.0.0.1:0",
     healthProbeBindAddress: "0",
     resyncPeriodMs: 60_000,
   });
-  await manager.start();
   say(`Operator running (metrics: ${manager.metricsUrl}/metrics).`);
 
   const namespace = "default";
-  await client
-    .create({ apiVersion: "v1", kind: "Namespace", plural: "namespaces" }, undefined, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: namespace },
-    })
-    .catch((err) => {
-      if (!isConflict(err)) throw err;
-    });
+  await env.createNamespace(namespace);
   for (const wa of webapps) {
     // As `kubectl apply --server-side` would: the user's field manager, not the operator's.
     await client.transport.request("PATCH", resourcePath(WEBAPP_TYPE, namespace, wa.metadata.name), {
@@ -173,27 +146,12 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  for (const type of [
-    WEBAPP_TYPE,
-    Kinds.Deployment,
-    Kinds.Service,
-    Kinds.ConfigMap,
-    Kinds.HorizontalPodAutoscaler,
-    Kinds.PodDisruptionBudget,
-    Kinds.PersistentVolumeClaim,
-    Kinds.NetworkPolicy,
-    Kinds.Ingress,
-  ]) {
+  for (const type of [WEBAPP_TYPE, ...ALL_CHILD_KINDS]) {
     await printGet(client, io, type, namespace);
   }
 
-  const stop = async () => {
-    await manager.stop();
-    client.close();
-    await cluster.stop();
-  };
-  if (args.includes("--exit-when-ready")) {
-    await stop();
+  if (flags.bool("exit-when-ready")) {
+    await env.stop();
     return 0;
   }
   say("");
@@ -207,7 +165,7 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     process.once("SIGTERM", () => resolveStop());
   });
   say("Stopping...");
-  await stop();
+  await env.stop();
   return 0;
 }
 

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import * as yaml from "js-yaml";
 import type { KubeObject } from "../../devcluster/types.js";
 import { type Command, UsageError } from "../command.js";
+import { loadDevCluster } from "../dev/load-devcluster.js";
+import { parseFlags } from "../flags.js";
 
 const HELP = `Usage: webapp-operator dev-apiserver [options]
 
@@ -22,54 +23,32 @@ Options:
 
 Then: KUBECONFIG=./devcluster.kubeconfig kubectl get ns`;
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`--${name} must be a whole number >= 0, got "${value}"`);
-  return n;
-}
-
 export const devApiserverCommand: Command = {
   name: "dev-apiserver",
   summary: "run the embedded Kubernetes API server for local development and tests",
   help: HELP,
   async run(args, io) {
-    let parsed: ReturnType<
-      typeof parseArgs<{
-        options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
-      }>
-    >;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          port: { type: "string" },
-          kubeconfig: { type: "string" },
-          user: { type: "string" },
-          authorization: { type: "boolean" },
-          "simulate-workloads": { type: "boolean" },
-          "ready-delay-ms": { type: "string" },
-          "watch-history": { type: "string" },
-          filename: { type: "string", short: "f", multiple: true },
-        },
-        allowPositionals: false,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
-    const readyDelayMs = positiveInt("ready-delay-ms", v["ready-delay-ms"] as string | undefined);
-    const watchHistory = positiveInt("watch-history", v["watch-history"] as string | undefined);
-    // Loaded on demand: the operator's own commands never load the embedded cluster.
-    const { startDevCluster } = await import("../../devcluster/index.js");
+    const flags = parseFlags("dev-apiserver", args, {
+      port: {},
+      kubeconfig: {},
+      user: {},
+      authorization: { boolean: true },
+      "simulate-workloads": { boolean: true },
+      "ready-delay-ms": {},
+      "watch-history": {},
+      filename: { short: "f", multiple: true },
+    });
+    const port = flags.int("port", { min: 0, max: 65535 }) ?? 0;
+    const readyDelayMs = flags.int("ready-delay-ms", { min: 0 }) ?? 0;
+    const watchHistory = flags.int("watch-history", { min: 1 });
+    const { startDevCluster } = await loadDevCluster();
     const cluster = await startDevCluster({
-      port: positiveInt("port", v.port as string | undefined) ?? 0,
-      authorization: Boolean(v.authorization),
-      simulateWorkloads: v["simulate-workloads"] ? { readyDelayMs: readyDelayMs ?? 0 } : false,
+      port,
+      authorization: flags.bool("authorization"),
+      simulateWorkloads: flags.bool("simulate-workloads") ? { readyDelayMs } : false,
       ...(watchHistory !== undefined ? { watchHistory } : {}),
     });
-    for (const file of (v.filename as string[] | undefined) ?? []) {
+    for (const file of flags.list("filename")) {
       const docs = yaml.loadAll(await readFile(file, "utf8")).filter((d) => d !== null && d !== undefined);
       for (const doc of docs) {
         try {
@@ -81,8 +60,8 @@ export const devApiserverCommand: Command = {
         }
       }
     }
-    const kubeconfig = (v.kubeconfig as string | undefined) ?? "devcluster.kubeconfig";
-    const user = (v.user as string | undefined) ?? "admin";
+    const kubeconfig = flags.string("kubeconfig", "devcluster.kubeconfig");
+    const user = flags.string("user", "admin");
     await cluster.writeKubeconfig(kubeconfig, user);
     io.stdout.write(
       `dev apiserver listening on ${cluster.url}\nkubeconfig (user ${user}) written to ${kubeconfig}\n`,

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
-import { parseDuration } from "../../controller/duration.js";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../../controller/logger.js";
-import { Manager } from "../../controller/manager.js";
+import { createOperator } from "../../controller/webapp-controller.js";
 import { loadKubeConfig } from "../../kube/config.js";
+import { parseBindAddress } from "../../runtime/health-server.js";
+import { createLogger } from "../../runtime/logger.js";
 import { type Command, type CommandIO, UsageError } from "../command.js";
+import { type FlagSpec, type Flags, parseFlags } from "../flags.js";
+import { VERSION } from "../version.js";
 
 const IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
@@ -41,53 +43,26 @@ Durations take a unit: 500ms, 15s, 10m, 1h. Logs are JSON lines on stderr.
 Exit status: 0 after a clean shutdown, 1 on a startup error or a lost leader election.
 `;
 
-const VALUE_FLAGS = new Set([
-  "kubeconfig",
-  "context",
-  "namespaces",
-  "concurrency",
-  "resync-period",
-  "watch-stall-timeout",
-  "leader-election-namespace",
-  "leader-election-lease-duration",
-  "leader-election-renew-deadline",
-  "leader-election-retry-period",
-  "metrics-bind-address",
-  "health-probe-bind-address",
-  "log-level",
-]);
-const BOOL_FLAGS = new Set(["leader-elect"]);
+const RUN_FLAGS: Record<string, FlagSpec> = {
+  kubeconfig: {},
+  context: {},
+  namespaces: {},
+  concurrency: {},
+  "resync-period": {},
+  "watch-stall-timeout": {},
+  "leader-elect": { boolean: true },
+  "leader-election-namespace": {},
+  "leader-election-lease-duration": {},
+  "leader-election-renew-deadline": {},
+  "leader-election-retry-period": {},
+  "metrics-bind-address": {},
+  "health-probe-bind-address": {},
+  "log-level": {},
+};
 
 /** `--flag value`, `--flag=value` and boolean `--flag` / `--flag=false`; unknown flags are errors. */
-export function parseRunFlags(args: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new UsageError(`unexpected argument "${arg}" (see webapp-operator run --help)`);
-    const name = m[1] ?? "";
-    if (BOOL_FLAGS.has(name)) {
-      const value = m[2] ?? "true";
-      if (value !== "true" && value !== "false")
-        throw new UsageError(`--${name} takes true or false, not "${value}"`);
-      flags.set(name, value);
-    } else if (VALUE_FLAGS.has(name)) {
-      const value = m[2] ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, value);
-    } else {
-      throw new UsageError(`unknown flag --${name} (see webapp-operator run --help)`);
-    }
-  }
-  return flags;
-}
-
-function duration(flags: Map<string, string>, name: string, fallback: string): number {
-  try {
-    return parseDuration(flags.get(name) ?? fallback, `--${name}`);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+export function parseRunFlags(args: string[]): Flags {
+  return parseFlags("run", args, RUN_FLAGS);
 }
 
 function operatorNamespace(): string {
@@ -101,27 +76,29 @@ function operatorNamespace(): string {
 
 async function run(args: string[], _io: CommandIO): Promise<number> {
   const flags = parseRunFlags(args);
-  const level = (flags.get("log-level") ?? "info") as LogLevel;
-  if (!LOG_LEVELS.includes(level))
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
-  const concurrency = Number(flags.get("concurrency") ?? "2");
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new UsageError(
-      `--concurrency must be a whole number of at least 1, not "${flags.get("concurrency")}"`,
-    );
-  }
+  const level = flags.logLevel("info");
+  const concurrency = flags.int("concurrency", { fallback: 2, min: 1 }) ?? 2;
   const namespaces = (flags.get("namespaces") ?? process.env.WATCH_NAMESPACES ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const leaseDurationMs = duration(flags, "leader-election-lease-duration", "15s");
-  const renewDeadlineMs = duration(flags, "leader-election-renew-deadline", "10s");
-  const retryPeriodMs = duration(flags, "leader-election-retry-period", "2s");
+  const leaseDurationMs = flags.durationMs("leader-election-lease-duration", "15s");
+  const renewDeadlineMs = flags.durationMs("leader-election-renew-deadline", "10s");
+  const retryPeriodMs = flags.durationMs("leader-election-retry-period", "2s");
   if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
     throw new UsageError("leader election needs retry period < renew deadline < lease duration");
   }
-  const resyncPeriodMs = duration(flags, "resync-period", "10m");
-  const stallTimeoutMs = duration(flags, "watch-stall-timeout", "2m");
+  const resyncPeriodMs = flags.durationMs("resync-period", "10m");
+  const stallTimeoutMs = flags.durationMs("watch-stall-timeout", "2m");
+  for (const name of ["metrics-bind-address", "health-probe-bind-address"]) {
+    const value = flags.get(name);
+    if (value === undefined) continue;
+    try {
+      parseBindAddress(value);
+    } catch (err) {
+      throw new UsageError(`--${name}: ${(err as Error).message}`);
+    }
+  }
 
   const log = createLogger(level);
   let kubeConfig: ReturnType<typeof loadKubeConfig>;
@@ -130,9 +107,10 @@ async function run(args: string[], _io: CommandIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const manager = new Manager({
+  const manager = createOperator({
     kubeConfig,
     logger: log,
+    version: VERSION,
     namespaces,
     concurrency,
     resyncPeriodMs,

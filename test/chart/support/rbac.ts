@@ -1,6 +1,6 @@
 import { GROUP, PLURAL } from "../../../src/api/index.js";
-import { CHILD_KINDS } from "../../../src/controller/children.js";
 import { Kinds } from "../../../src/kube/resources.js";
+import { ALL_CHILD_KINDS } from "../../../src/render/index.js";
 
 export interface PolicyRule {
   apiGroups?: string[];
@@ -36,7 +36,7 @@ export function expectedOperatorRules(): PolicyRule[] {
     { apiGroups: [GROUP], resources: [PLURAL], verbs: ["list", "watch"] },
     { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ["patch"] },
     { apiGroups: [groupOf(Kinds.Event.apiVersion)], resources: [Kinds.Event.plural], verbs: ["create"] },
-    ...CHILD_KINDS.map((k) => ({
+    ...ALL_CHILD_KINDS.map((k) => ({
       apiGroups: [groupOf(k.apiVersion)],
       resources: [k.plural],
       verbs: ["delete", "get", "list", "patch", "watch"],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { selectPrunable } from "../../src/controller/children.js";
+import { selectPrunable } from "../../src/controller/ownership.js";
 import type { KubeObject } from "../../src/kube/resources.js";
 
-const owner = { name: "shop", uid: "uid-1", kind: "WebApp" };
+const owner = { name: "shop", uid: "uid-1" };
 const ref = (uid: string) => [
   { apiVersion: "webapp-operator.dev/v1alpha1", kind: "WebApp", name: "shop", uid, controller: true },
 ];

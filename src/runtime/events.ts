@@ -1,6 +1,6 @@
 import { Kinds, type KubeObject, type ResourceType } from "../kube/resources.js";
-import { nowRfc3339 } from "./conditions.js";
 import type { Logger } from "./logger.js";
+import { nowRfc3339 } from "./time.js";
 
 export type EventType = "Normal" | "Warning";
 

@@ -2,8 +2,6 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { RequestObserver } from "../kube/transport.js";
 import type { QueueObserver } from "./queue.js";
 
-export const CONTROLLER_NAME = "webapp";
-
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** The operator's metrics, under controller-runtime's names so existing dashboards and alerts work. */
@@ -85,12 +83,16 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
-  constructor(defaultMetrics = true) {
+  constructor(
+    /** The controller's name, the `controller` label of its metrics. */
+    readonly controller: string,
+    defaultMetrics = true,
+  ) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   queueObserver(): QueueObserver {
-    const labels = { name: CONTROLLER_NAME, controller: CONTROLLER_NAME };
+    const labels = { name: this.controller, controller: this.controller };
     return {
       depth: (n) => this.queueDepth.set(labels, n),
       added: () => this.queueAdds.inc(labels),

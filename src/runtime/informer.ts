@@ -2,7 +2,7 @@ import type { ListResult, WatchEvent, WatchHandle } from "../kube/client.js";
 import { isGone, KubeApiError } from "../kube/errors.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
-import { Store, type StoreListener } from "./store.js";
+import { type IndexFunction, Store, type StoreListener } from "./store.js";
 
 /** Where an informer gets its objects from: the API server in production, a fake in unit tests. */
 export interface ListWatchSource {
@@ -23,6 +23,10 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** A watch with no event (bookmarks included) for this long is assumed dead and rebuilt. */
   stallTimeoutMs?: number;
+  /** The key of this informer's counters in a manager's statistics. */
+  statsKey?: string;
+  /** An index the cache keeps (see Store). */
+  indexBy?: IndexFunction;
   random?: () => number;
 }
 
@@ -55,7 +59,11 @@ export class Informer {
     private readonly log: Logger,
     private readonly opts: InformerOptions,
   ) {
-    this.store = new Store(listener);
+    this.store = new Store(listener, opts.indexBy);
+  }
+
+  get statsKey(): string {
+    return this.opts.statsKey ?? this.opts.name;
   }
 
   get hasSynced(): boolean {

@@ -1,5 +1,4 @@
-import type { KubeObject } from "../kube/resources.js";
-import { objectKey } from "../kube/resources.js";
+import { type KubeObject, objectKey } from "../api/kube-object.js";
 
 /** Freezes the object and everything under it: cached objects are shared and must never be mutated. */
 export function deepFreeze<T>(value: T): T {
@@ -16,14 +15,48 @@ export interface StoreListener {
   onDelete?(obj: KubeObject): void;
 }
 
-/** The cache of one informer: frozen objects by namespace/name. */
+/** Files an object under one index key (or none), e.g. the WebApp that owns a child. */
+export type IndexFunction = (obj: KubeObject) => string | undefined;
+
+/**
+ * The cache of one informer: frozen objects by namespace/name, and optionally by one index (so a
+ * reconcile finds a WebApp's children without scanning every cached object).
+ */
 export class Store {
   private readonly objects = new Map<string, KubeObject>();
+  private readonly index = new Map<string, Set<string>>();
 
-  constructor(private readonly listener: StoreListener = {}) {}
+  constructor(
+    private readonly listener: StoreListener = {},
+    private readonly indexOf?: IndexFunction,
+  ) {}
 
   get(key: string): KubeObject | undefined {
     return this.objects.get(key);
+  }
+
+  /** Objects filed under an index key. */
+  byIndex(indexKey: string): KubeObject[] {
+    const keys = this.index.get(indexKey);
+    if (!keys) return [];
+    return [...keys].map((k) => this.objects.get(k)).filter((o): o is KubeObject => o !== undefined);
+  }
+
+  private reindex(key: string, old: KubeObject | undefined, next: KubeObject | undefined): void {
+    if (!this.indexOf) return;
+    const before = old ? this.indexOf(old) : undefined;
+    const after = next ? this.indexOf(next) : undefined;
+    if (before === after) return;
+    if (before !== undefined) {
+      const set = this.index.get(before);
+      set?.delete(key);
+      if (set?.size === 0) this.index.delete(before);
+    }
+    if (after !== undefined) {
+      const set = this.index.get(after) ?? new Set<string>();
+      set.add(key);
+      this.index.set(after, set);
+    }
   }
 
   list(): KubeObject[] {
@@ -41,6 +74,7 @@ export class Store {
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     const frozen = deepFreeze(obj);
     this.objects.set(key, frozen);
+    this.reindex(key, old, frozen);
     if (old) this.listener.onUpdate?.(old, frozen);
     else this.listener.onAdd?.(frozen);
   }
@@ -50,6 +84,7 @@ export class Store {
     const old = this.objects.get(key);
     if (!old) return;
     this.objects.delete(key);
+    this.reindex(key, old, undefined);
     this.listener.onDelete?.(old);
   }
 

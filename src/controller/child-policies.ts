@@ -1,0 +1,62 @@
+import type { KubeObject } from "../api/kube-object.js";
+import type { ChildKindName } from "../render/index.js";
+
+/**
+ * How the controller treats each child kind beyond applying it. A Record over every kind of the
+ * render table, so a new kind does not compile without its policy.
+ */
+export interface KindPolicy {
+  /**
+   * Fields the API server refuses to change once the object exists. When the desired value differs
+   * from the live one: `recreate` deletes the object and creates it anew (nothing is lost: the
+   * controller makes it again from the spec); `refuse` leaves it alone and reports the field (the
+   * object holds data a recreate would lose).
+   */
+  immutable?: { paths: readonly (readonly string[])[]; onChange: "recreate" | "refuse"; why: string };
+}
+
+export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
+  ConfigMap: {},
+  PersistentVolumeClaim: {
+    immutable: {
+      paths: [
+        ["spec", "storageClassName"],
+        ["spec", "accessModes"],
+      ],
+      onChange: "refuse",
+      why: "a claim's storage class and access modes cannot change, and recreating it would delete its files; create a new claim (or WebApp) and move the data",
+    },
+  },
+  Deployment: {
+    immutable: {
+      paths: [["spec", "selector"]],
+      onChange: "recreate",
+      why: "a Deployment's selector cannot change",
+    },
+  },
+  Service: {},
+  HorizontalPodAutoscaler: {},
+  PodDisruptionBudget: {},
+  NetworkPolicy: {},
+  Ingress: {},
+};
+
+function at(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj;
+  for (const part of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** The immutable fields whose desired value differs from the live one (dotted paths). */
+export function changedImmutableFields(policy: KindPolicy, desired: KubeObject, live: KubeObject): string[] {
+  if (!policy.immutable) return [];
+  return policy.immutable.paths
+    .filter((path) => {
+      const want = at(desired, path);
+      return want !== undefined && JSON.stringify(want) !== JSON.stringify(at(live, path));
+    })
+    .map((path) => path.join("."));
+}

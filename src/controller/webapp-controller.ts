@@ -1,0 +1,63 @@
+import { API_VERSION, KIND, PLURAL } from "../api/index.js";
+import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import { isNotFound } from "../kube/errors.js";
+import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
+import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
+import { ownerKeyOf } from "./ownership.js";
+import { Reconciler } from "./reconcile.js";
+
+export const WEBAPP_TYPE: ResourceType = { apiVersion: API_VERSION, kind: KIND, plural: PLURAL };
+
+/**
+ * What the WebApp controller reconciles and watches: WebApps (spec and metadata changes; its own
+ * status writes cause no work), and every child kind of the render table, cached only when labelled
+ * as ours and filed under the WebApp that owns them.
+ */
+export function webAppController(): ControllerDefinition {
+  return {
+    name: "webapp",
+    for: WEBAPP_TYPE,
+    predicate: specOrMetaChanged,
+    owns: ALL_CHILD_KINDS.map((type) => ({ type, optional: type.optional ?? false })),
+    ownedSelector: `${LABELS.managedBy.key}=${MANAGED_BY}`,
+    ownerKey: ownerKeyOf,
+    notServedHint:
+      "install the CRD with `webapp-operator crd | kubectl apply --server-side -f -` or the Helm chart (crds.enabled=true)",
+    reconciler: ({ cache, client, events, log }) =>
+      new Reconciler(
+        {
+          webapp: (key) => cache.get(WEBAPP_TYPE, key),
+          child: (type, namespace, name) => cache.get(type, `${namespace}/${name}`),
+          children: (type, webappKey) => cache.owned(type, webappKey),
+          served: (type) => cache.served(type),
+        },
+        {
+          get: (type, namespace, name) =>
+            client.get(type, namespace, name).catch((err: unknown) => {
+              if (isNotFound(err)) return undefined;
+              throw err;
+            }),
+          apply: (type, body) => client.apply(type, body),
+          delete: (type, namespace, name, uid) => client.delete(type, namespace, name, uid),
+          patchStatus: (namespace, name, patch) => client.patchStatus(WEBAPP_TYPE, namespace, name, patch),
+        },
+        events,
+        log,
+      ),
+  };
+}
+
+/** The operator: the WebApp controller on the generic runtime. */
+export function createOperator(opts: ManagerOptions): Manager {
+  return new Manager(webAppController(), opts);
+}
+
+function specOrMetaChanged(a: KubeObject, b: KubeObject): boolean {
+  if (a.metadata.generation !== b.metadata.generation) return true;
+  if (Boolean(a.metadata.deletionTimestamp) !== Boolean(b.metadata.deletionTimestamp)) return true;
+  if (a.metadata.uid !== b.metadata.uid) return true;
+  return (
+    JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {}) ||
+    JSON.stringify(a.metadata.annotations ?? {}) !== JSON.stringify(b.metadata.annotations ?? {})
+  );
+}

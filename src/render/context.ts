@@ -1,0 +1,76 @@
+import { type ResolvedSpec, resolveSpec } from "../api/defaults.js";
+import { API_VERSION, KIND, type WebApp } from "../api/index.js";
+import type { OwnerReference } from "../api/kube-object.js";
+import { CHILD_KINDS, CHILD_ROLES, type Child, type ChildRole, childName } from "./child-kinds.js";
+import { type Component, childLabels, selectorString, tierSelector } from "./labels.js";
+
+/** Metadata of a child as the renderer writes it. */
+export interface ChildMeta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+/**
+ * Everything about one WebApp that more than one builder needs, worked out once: the resolved spec
+ * (defaults applied), the namespace, child names, labels, selectors and the owner reference. Every
+ * builder takes this and nothing else, so the way through the renderer is one pass down.
+ */
+export interface RenderContext {
+  readonly name: string;
+  readonly namespace: string;
+  readonly spec: ResolvedSpec;
+  /** The controller ownerReference, or undefined when rendering offline (no uid yet). */
+  readonly owner: OwnerReference | undefined;
+  /** Pod selectors of the tiers; also the NetworkPolicy's peers. */
+  readonly selectors: { readonly app: Record<string, string>; readonly web: Record<string, string> };
+  /** `status.selector`: the app pods' selector as a string. */
+  readonly appSelector: string;
+  /** The name of the child in a role. */
+  childName(role: ChildRole): string;
+  /** In-cluster DNS name of one of this WebApp's Services. */
+  serviceHost(role: "entry-service" | "app-service"): string;
+  /** Metadata for the child in a role; `owned: false` leaves the ownerReference out (a kept claim). */
+  meta(role: ChildRole, opts?: { component?: Component; owned?: boolean }): ChildMeta;
+  /** A child in a role, with its kind from the table. */
+  child(role: ChildRole, object: object): Child;
+}
+
+export function renderContext(webapp: WebApp): RenderContext {
+  const name = webapp.metadata.name;
+  const namespace = webapp.metadata.namespace ?? "default";
+  const owner: OwnerReference | undefined = webapp.metadata.uid
+    ? {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        name,
+        uid: webapp.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      }
+    : undefined;
+  const selectors = { app: tierSelector(name, "app"), web: tierSelector(name, "web") };
+  return {
+    name,
+    namespace,
+    spec: resolveSpec(webapp.spec),
+    owner,
+    selectors,
+    appSelector: selectorString(selectors.app),
+    childName: (role) => childName(name, role),
+    serviceHost: (role) => `${childName(name, role)}.${namespace}.svc`,
+    meta(role, opts = {}) {
+      return {
+        name: childName(name, role),
+        namespace,
+        labels: childLabels(name, opts.component ?? CHILD_ROLES[role].component),
+        ...(owner && opts.owned !== false ? { ownerReferences: [owner] } : {}),
+      };
+    },
+    child(role, object) {
+      return { role, kind: CHILD_KINDS[CHILD_ROLES[role].kind], object: object as Child["object"] };
+    },
+  };
+}

@@ -1,0 +1,481 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
+import { KubeClient } from "../kube/client.js";
+import { sleep } from "./backoff.js";
+import { EventRecorder } from "./events.js";
+import { parseBindAddress, startHttpServer } from "./health-server.js";
+import { Informer } from "./informer.js";
+import { DEFAULT_LEASE_TIMING, LeaderElector } from "./leader.js";
+import { ApiLeaseStore, LEASE_NAME } from "./lease-store.js";
+import type { Logger } from "./logger.js";
+import { ControllerMetrics } from "./metrics.js";
+import { WorkQueue } from "./queue.js";
+import { apiSource } from "./sources.js";
+
+/*
+ * The generic controller runtime: caches, a work queue, workers, resync, leader election, health and
+ * metrics, for one controller that a ControllerDefinition describes (what it reconciles, what it owns
+ * and how a child finds its owner), much as controller-runtime's builder does. Nothing here knows
+ * what a WebApp is.
+ */
+
+/** A kind the controller owns and watches. */
+export interface OwnedKind {
+  type: ResourceType;
+  /** Not every cluster serves it: checked through discovery, watched only when served. */
+  optional?: boolean;
+}
+
+/** What a reconcile reads: the informer caches only. */
+export interface Cache {
+  /** One cached object by kind and namespace/name. */
+  get(type: ResourceType, key: string): KubeObject | undefined;
+  /** Cached objects of an owned kind that belong to the primary object at `ownerKey`. */
+  owned(type: ResourceType, ownerKey: string): KubeObject[];
+  /** Whether the cluster serves the kind (discovery); kinds not served have no cache. */
+  served(type: ResourceType): boolean;
+}
+
+export interface ControllerDeps {
+  cache: Cache;
+  client: KubeClient;
+  events: EventRecorder;
+  log: Logger;
+}
+
+/** What a reconcile may ask of the queue besides success or failure. */
+export interface ReconcileResult {
+  /** Reconcile again after this long, without counting it as a failure. */
+  requeueAfterMs?: number;
+}
+
+export interface Reconciler {
+  /** Makes the world match the primary object at `key` (namespace/name); throws to be retried. */
+  reconcile(key: string): Promise<ReconcileResult | undefined>;
+}
+
+export interface ControllerDefinition {
+  /** The controller's name in logs and metrics. */
+  name: string;
+  /** The kind it reconciles. */
+  for: ResourceType;
+  /** Whether an update of a primary object needs a reconcile (e.g. not for status-only changes). */
+  predicate?(oldObj: KubeObject, newObj: KubeObject): boolean;
+  owns: readonly OwnedKind[];
+  /** Label selector of the owned kinds' caches: only objects carrying it are cached and watched. */
+  ownedSelector?: string;
+  /** namespace/name of the primary object an owned object belongs to. */
+  ownerKey(obj: KubeObject): string | undefined;
+  /** Said once when the primary kind is not served (its CRD is missing): how to install it. */
+  notServedHint?: string;
+  reconciler(deps: ControllerDeps): Reconciler;
+}
+
+/** A failed reconcile with a server-requested delay (Retry-After). */
+export class RetryAfterError extends Error {
+  override name = "RetryAfterError";
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface LeaderElectionConfig {
+  namespace: string;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** Namespaces to watch; empty or undefined means all. */
+  namespaces?: string[];
+  concurrency?: number;
+  leaderElection?: LeaderElectionConfig;
+  /** `host:port`, `:port`, or "0" to disable. */
+  metricsBindAddress?: string;
+  healthProbeBindAddress?: string;
+  /** Every primary object is reconciled at least this often, events or not. */
+  resyncPeriodMs?: number;
+  /** How often kinds that were not served are looked for again. Default 30 s. */
+  discoveryPeriodMs?: number;
+  watchTimeoutSeconds?: number;
+  stallTimeoutMs?: number;
+  /** How long SIGTERM waits for in-flight reconciles before giving up on them. */
+  gracefulShutdownMs?: number;
+  userAgent?: string;
+  /** Logged at start, so a log tells which build ran. */
+  version?: string;
+}
+
+export type StopReason = "stopped" | "lost-leadership";
+
+const informerKey = (type: ResourceType, namespace: string | undefined) =>
+  `${type.apiVersion}/${type.kind}|${namespace ?? "*"}`;
+
+/**
+ * Runs one controller: caches (on every replica, so a standby takes over warm), and, on the leader
+ * only, the workers and the periodic resync.
+ */
+export class Manager {
+  readonly metrics: ControllerMetrics;
+  readonly client: KubeClient;
+  readonly queue: WorkQueue;
+  readonly identity: string;
+  readonly stats = { reconciles: 0, errors: 0 };
+  /** Settles when the manager stopped, telling why. */
+  readonly done: Promise<StopReason>;
+  metricsUrl: string | undefined;
+  healthUrl: string | undefined;
+
+  private readonly log: Logger;
+  private readonly informers = new Map<string, Informer>();
+  private readonly primaryInformers: Informer[] = [];
+  private readonly notServed = new Set<ResourceType>();
+  private readonly elector: LeaderElector | undefined;
+  private readonly electionAbort = new AbortController();
+  private readonly reconciler: Reconciler;
+  private readonly namespaces: (string | undefined)[];
+  private workers: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private servers: { url: string; close(): Promise<void> }[] = [];
+  private stopping: Promise<void> | undefined;
+  private leading = false;
+  private primaryServed = false;
+  private resolveDone!: (reason: StopReason) => void;
+
+  constructor(
+    private readonly definition: ControllerDefinition,
+    private readonly opts: ManagerOptions,
+  ) {
+    this.log = opts.logger;
+    this.metrics = new ControllerMetrics(definition.name);
+    this.identity = opts.leaderElection?.identity ?? `${os.hostname()}_${randomUUID()}`;
+    this.client = new KubeClient(opts.kubeConfig, this.metrics.requestObserver(), opts.userAgent);
+    this.queue = new WorkQueue(undefined, this.metrics.queueObserver());
+    this.namespaces = opts.namespaces?.length ? opts.namespaces : [undefined];
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    const cache: Cache = {
+      get: (type, key) => this.lookup(type, key),
+      owned: (type, ownerKey) => this.ownedBy(type, ownerKey),
+      served: (type) => !this.notServed.has(type) && (type !== definition.for || this.primaryServed),
+    };
+    this.reconciler = definition.reconciler({
+      cache,
+      client: this.client,
+      events: new EventRecorder(this.client, this.log, this.identity),
+      log: this.log,
+    });
+    if (opts.leaderElection) {
+      const le = opts.leaderElection;
+      this.elector = new LeaderElector(
+        new ApiLeaseStore(this.client, le.namespace, LEASE_NAME),
+        {
+          identity: this.identity,
+          leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
+          renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
+          retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
+        },
+        this.log.child({ leaderElection: LEASE_NAME }),
+      );
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get cachesSynced(): boolean {
+    return this.primaryServed && [...this.informers.values()].every((i) => i.hasSynced);
+  }
+
+  /** Counters of each informer, keyed `Kind|namespace` (`*` for all namespaces). */
+  informerStats(): Record<string, Informer["stats"]> {
+    return Object.fromEntries([...this.informers.values()].map((i) => [i.statsKey, { ...i.stats }]));
+  }
+
+  private lookup(type: ResourceType, key: string): KubeObject | undefined {
+    const namespace = key.slice(0, key.indexOf("/"));
+    const informer =
+      this.informers.get(informerKey(type, namespace)) ?? this.informers.get(informerKey(type, undefined));
+    return informer?.store.get(key);
+  }
+
+  private ownedBy(type: ResourceType, ownerKey: string): KubeObject[] {
+    const namespace = ownerKey.slice(0, ownerKey.indexOf("/"));
+    const informer =
+      this.informers.get(informerKey(type, namespace)) ?? this.informers.get(informerKey(type, undefined));
+    return informer?.store.byIndex(ownerKey) ?? [];
+  }
+
+  private addInformer(type: ResourceType, namespace: string | undefined, primary: boolean): Informer {
+    const def = this.definition;
+    const enqueue = (obj: KubeObject) => {
+      const key = primary ? objectKey(obj) : def.ownerKey(obj);
+      if (key) this.queue.add(key);
+    };
+    const informer = new Informer(
+      apiSource(this.client, type, namespace, primary ? undefined : def.ownedSelector),
+      {
+        onAdd: enqueue,
+        onDelete: enqueue,
+        onUpdate: (oldObj, newObj) => {
+          if (primary && def.predicate && !def.predicate(oldObj, newObj)) return;
+          enqueue(newObj);
+        },
+      },
+      this.log,
+      {
+        name: `${type.kind}${namespace ? `/${namespace}` : ""}`,
+        statsKey: `${type.kind}|${namespace ?? "*"}`,
+        watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        stallTimeoutMs: this.opts.stallTimeoutMs,
+        ...(primary ? {} : { indexBy: (obj) => def.ownerKey(obj) }),
+      },
+    );
+    this.informers.set(informerKey(type, namespace), informer);
+    if (primary) this.primaryInformers.push(informer);
+    return informer;
+  }
+
+  /** Starts servers, caches and (when elected) the workers; resolves once started. */
+  async start(): Promise<void> {
+    await this.startServers();
+    this.metrics.maxConcurrent.set({ controller: this.definition.name }, this.concurrency);
+    this.log.info(
+      {
+        ...(this.opts.version ? { version: this.opts.version } : {}),
+        namespaces: this.opts.namespaces?.length ? this.opts.namespaces : "all",
+        identity: this.identity,
+        ...(this.metricsUrl ? { metrics: `${this.metricsUrl}/metrics` } : {}),
+        ...(this.healthUrl ? { health: `${this.healthUrl}/healthz` } : {}),
+      },
+      "operator starting",
+    );
+    await this.discover();
+    for (const informer of this.informers.values()) informer.start();
+    this.informersStarted = true;
+
+    if (this.elector) {
+      const elector = this.elector;
+      void elector
+        .run(this.electionAbort.signal, () => {
+          this.metrics.leaderStatus.set({ name: LEASE_NAME }, 1);
+          void this.startWorkers();
+        })
+        .then((led) => {
+          this.metrics.leaderStatus.set({ name: LEASE_NAME }, 0);
+          if (led && !this.electionAbort.signal.aborted) {
+            this.log.error("leader election lost, stopping");
+            void this.shutdown("lost-leadership");
+          }
+        });
+    } else {
+      void this.startWorkers();
+    }
+  }
+
+  private async startServers(): Promise<void> {
+    const metricsBind = parseBindAddress(this.opts.metricsBindAddress ?? ":8080");
+    const healthBind = parseBindAddress(this.opts.healthProbeBindAddress ?? ":8081");
+    const probes = { healthy: () => true, ready: () => this.cachesSynced };
+    if (metricsBind && healthBind && metricsBind.port === healthBind.port && metricsBind.port !== 0) {
+      const s = await startHttpServer(metricsBind, { probes, registry: this.metrics.registry });
+      this.servers.push(s);
+      this.metricsUrl = s.url;
+      this.healthUrl = s.url;
+      return;
+    }
+    if (metricsBind) {
+      const s = await startHttpServer(metricsBind, { registry: this.metrics.registry });
+      this.servers.push(s);
+      this.metricsUrl = s.url;
+    }
+    if (healthBind) {
+      const s = await startHttpServer(healthBind, { probes });
+      this.servers.push(s);
+      this.healthUrl = s.url;
+    }
+  }
+
+  /**
+   * Discovery: an informer for every served kind; kinds that are not served are looked for again
+   * every discoveryPeriodMs and picked up when they appear (a CRD installed later). The primary kind
+   * missing means nothing can be done yet: one clear log line, then the same periodic look.
+   */
+  private async discover(): Promise<void> {
+    const def = this.definition;
+    const kinds = [{ type: def.for, optional: false }, ...def.owns];
+    const served = new Map<string, Set<string>>();
+    let failed = false;
+    for (const { type } of kinds) {
+      if (served.has(type.apiVersion)) continue;
+      try {
+        served.set(type.apiVersion, await this.client.servedKinds(type.apiVersion));
+      } catch (err) {
+        failed = true;
+        this.log.warn({ apiVersion: type.apiVersion, err: (err as Error).message }, "discovery failed");
+      }
+    }
+    for (const { type, optional } of kinds) {
+      const kinds = served.get(type.apiVersion);
+      if (kinds === undefined) continue; // discovery failed: try again later
+      const primary = type === def.for;
+      const isServed = kinds.has(type.kind);
+      const hasInformer = this.namespaces.some((ns) => this.informers.has(informerKey(type, ns)));
+      if (isServed && !hasInformer) {
+        if (this.notServed.delete(type))
+          this.log.info({ kind: type.kind, apiVersion: type.apiVersion }, "kind is now served, watching it");
+        for (const ns of this.namespaces) {
+          const informer = this.addInformer(type, ns, primary);
+          if (this.informersStarted) informer.start();
+        }
+        if (primary) this.primaryServed = true;
+        // Objects that waited for this kind are worth a look now.
+        if (this.leading) this.enqueueAll();
+      } else if (!isServed && !this.notServed.has(type) && !hasInformer) {
+        this.notServed.add(type);
+        if (primary) {
+          this.log.error(
+            { kind: type.kind, apiVersion: type.apiVersion },
+            `${type.kind} (${type.apiVersion}) is not served by this cluster: ${def.notServedHint ?? "install its CustomResourceDefinition"}. Waiting for it.`,
+          );
+        } else {
+          const level = optional ? "info" : "warn";
+          this.log[level](
+            { kind: type.kind, apiVersion: type.apiVersion },
+            `${type.kind} (${type.apiVersion}) is not served by this cluster; objects asking for it will say so`,
+          );
+        }
+      }
+    }
+    if ((this.notServed.size > 0 || failed) && !this.stopping) {
+      clearTimeout(this.discoveryTimer);
+      this.discoveryTimer = setTimeout(() => void this.discover(), this.opts.discoveryPeriodMs ?? 30_000);
+      this.discoveryTimer.unref?.();
+    }
+  }
+
+  private informersStarted = false;
+
+  private get concurrency(): number {
+    return Math.max(1, this.opts.concurrency ?? 2);
+  }
+
+  private async waitForCaches(): Promise<void> {
+    for (;;) {
+      if (this.stopping) return;
+      if (this.primaryServed) {
+        await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+        if (this.cachesSynced) return;
+      }
+      await sleep(200);
+    }
+  }
+
+  private enqueueAll(): void {
+    for (const informer of this.primaryInformers) {
+      for (const obj of informer.store.list()) this.queue.add(objectKey(obj));
+    }
+  }
+
+  private async startWorkers(): Promise<void> {
+    await this.waitForCaches();
+    if (this.stopping) return;
+    this.leading = true;
+    this.log.info({ concurrency: this.concurrency }, "caches synced, starting workers");
+    this.enqueueAll();
+    for (let i = 0; i < this.concurrency; i++) this.workers.push(this.worker());
+    const period = this.opts.resyncPeriodMs ?? 10 * 60_000;
+    const resync = () => {
+      this.enqueueAll();
+      this.resyncTimer = setTimeout(resync, period * (1 + Math.random() * 0.1));
+    };
+    this.resyncTimer = setTimeout(resync, period);
+  }
+
+  private async worker(): Promise<void> {
+    const labels = { controller: this.definition.name };
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      this.metrics.activeWorkers.inc(labels);
+      const end = this.metrics.reconcileTime.startTimer(labels);
+      try {
+        this.stats.reconciles++;
+        const result = await this.reconciler.reconcile(key);
+        this.queue.forget(key);
+        this.metrics.reconcileTotal.inc({
+          ...labels,
+          result: result?.requeueAfterMs ? "requeue_after" : "success",
+        });
+        if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        this.stats.errors++;
+        this.metrics.reconcileTotal.inc({ ...labels, result: "error" });
+        this.metrics.reconcileErrors.inc(labels);
+        const retryAfter = err instanceof RetryAfterError ? err.retryAfterMs : undefined;
+        this.log.warn(
+          {
+            controller: this.definition.name,
+            namespace: key.slice(0, key.indexOf("/")),
+            name: key.slice(key.indexOf("/") + 1),
+            err: (err as Error).message,
+            retries: this.queue.retries(key) + 1,
+          },
+          "reconcile failed, will retry",
+        );
+        this.queue.addRateLimited(key, retryAfter);
+      } finally {
+        end();
+        this.metrics.activeWorkers.dec(labels);
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** Graceful stop: no new work, in-flight reconciles finish, the Lease is released, caches stop. */
+  stop(): Promise<void> {
+    return this.shutdown("stopped");
+  }
+
+  private shutdown(reason: StopReason): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ reason }, "shutting down");
+      this.electionAbort.abort();
+      clearTimeout(this.resyncTimer);
+      clearTimeout(this.discoveryTimer);
+      const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers));
+      const timeoutMs = this.opts.gracefulShutdownMs ?? 30_000;
+      const giveUp = new AbortController();
+      const finished = await Promise.race([
+        drained.then(() => true),
+        sleep(timeoutMs, giveUp.signal).then(() => false),
+      ]);
+      giveUp.abort(); // the timer must not keep the process alive once drained
+      if (!finished) this.log.warn({ timeoutMs }, "in-flight reconciles did not finish in time");
+      this.leading = false;
+      if (this.elector && reason === "stopped") {
+        await this.elector.release().catch((err: Error) => {
+          this.log.warn({ err: err.message }, "could not release the leader lease");
+        });
+      }
+      await Promise.all([...this.informers.values()].map((i) => i.stop()));
+      await Promise.all(this.servers.map((s) => s.close()));
+      this.client.close();
+      this.log.info("stopped");
+      this.resolveDone(reason);
+    })();
+    return this.stopping;
+  }
+}

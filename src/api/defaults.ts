@@ -1,147 +1,84 @@
-import { cpuCores } from "./formats.js";
-import type { AppSpec } from "./spec/app.js";
-import type { MediaSpec, StaticSpec } from "./spec/storage.js";
-import type { WebSpec } from "./spec/web.js";
-import type { WebAppSpec } from "./spec/webapp-spec.js";
-
 /*
  * Defaults live here, in code, and not in the CRD: a schema default is written into the stored
  * object, which GitOps tools then see as drift from Git (Argo CD's perpetual OutOfSync). Changing a
- * default here changes running WebApps on the next reconcile, which is also why each is documented
- * in the field's description.
+ * default here changes running WebApps on the next reconcile, which is also why each is stated in its
+ * field's description (from this table, so the two cannot disagree). resolveSpec (resolve.ts) applies them.
  */
 
+/** One default: how the field's description states it, and the value when it is a fixed one. */
+export interface DefaultEntry {
+  /** The text after "Default: " in the field's description (and in the README). */
+  text: string;
+  /** A fixed value resolveSpec applies; absent for a rule computed from other fields. */
+  value?: unknown;
+  /**
+   * Who applies it: the operator (resolveSpec, the default) or Kubernetes itself (the field is left
+   * out and the cluster decides, e.g. the default StorageClass).
+   */
+  by?: "operator" | "kubernetes";
+}
+
+const fixed = <T>(value: T, text = String(value)): DefaultEntry & { value: T } => ({ text, value });
+/** A default computed from other fields; `value` is the constant the rule uses, if any. */
+const rule = <T = undefined>(text: string, value?: T): DefaultEntry & { value: T } =>
+  ({ text, ...(value !== undefined ? { value } : {}) }) as DefaultEntry & { value: T };
+const cluster = (text: string): DefaultEntry => ({ text, by: "kubernetes" });
+
 export const DEFAULT_WEB_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine";
-export const DEFAULT_APP_USER = 10001;
 /** The uid of the nginx user in nginxinc/nginx-unprivileged. */
 export const DEFAULT_WEB_USER = 101;
 
-export type ResolvedApp = Required<
-  Pick<
-    AppSpec,
-    | "image"
-    | "server"
-    | "threads"
-    | "timeoutSeconds"
-    | "gracefulTimeoutSeconds"
-    | "port"
-    | "runAsUser"
-    | "networkPolicy"
-  >
-> &
-  Omit<AppSpec, "workers" | "workerClass" | "healthCheck"> & {
-    workers: number;
-    /** True when `workers` came from the CPU request rather than the spec. */
-    workersDefaulted: boolean;
-    workerClass: NonNullable<AppSpec["workerClass"]>;
-    replicas: number;
-    healthCheck: { path: string; host?: string };
-  };
+/**
+ * Every default of the spec, keyed by field path under `spec`. resolveSpec applies the operator's,
+ * the schema's descriptions state each one from here (so they cannot disagree), and a test checks
+ * both directions.
+ */
+export const DEFAULTS = {
+  "app.server": fixed("gunicorn" as const),
+  "app.serviceAccountName": cluster("the namespace's default account"),
+  "app.workers": rule("2 x the CPU request (in cores, 1 when unset) + 1"),
+  "app.threads": fixed(1),
+  "app.workerClass": rule("sync, or gthread when threads > 1"),
+  "app.timeoutSeconds": fixed(30),
+  "app.gracefulTimeoutSeconds": fixed(30),
+  "app.port": fixed(8000),
+  "app.replicas": fixed(2),
+  "app.autoscaling.minReplicas": rule("2, or maxReplicas when that is lower"),
+  "app.autoscaling.targetCPUUtilizationPercentage": rule("70 when no memory target is set", 70),
+  "app.healthCheck.path": fixed("/healthz"),
+  "app.healthCheck.host": rule("the Ingress host when set"),
+  "app.runAsUser": fixed(10001),
+  "app.networkPolicy": fixed(true),
+  "web.image": fixed(DEFAULT_WEB_IMAGE),
+  "web.replicas": fixed(2),
+  "web.clientMaxBodySize": fixed("10m"),
+  "web.proxyTimeouts.connectSeconds": fixed(5),
+  "web.proxyTimeouts.readSeconds": fixed(60),
+  "web.proxyTimeouts.sendSeconds": fixed(60),
+  "web.proxyBuffering": fixed(true),
+  "web.gzip": fixed(true),
+  "web.websockets": fixed(false),
+  "web.trustedProxies": fixed([] as string[], "none"),
+  "static.urlPath": rule("/static/, or / for a static-only site"),
+  "static.fromImage.image": rule("the app image"),
+  "static.maxAgeSeconds": fixed(604_800, "604800 (a week)"),
+  "static.persistentVolumeClaim.storageClassName": cluster("the cluster's default class"),
+  "media.urlPath": fixed("/media/"),
+  "media.mountPath": fixed("/app/media"),
+  "media.storageClassName": cluster("the cluster's default class"),
+  "media.accessMode": fixed("ReadWriteMany" as const),
+  "media.keepOnDelete": fixed(true),
+  "service.type": fixed("ClusterIP" as const),
+  "service.port": fixed(80),
+  "ingress.className": cluster("the cluster's default class"),
+} satisfies Record<string, DefaultEntry>;
 
-export interface ResolvedWeb extends WebSpec {
-  image: string;
-  replicas: number;
-  clientMaxBodySize: string;
-  proxyTimeouts: { connectSeconds: number; readSeconds: number; sendSeconds: number };
-  proxyBuffering: boolean;
-  gzip: boolean;
-  websockets: boolean;
-  trustedProxies: string[];
-}
+export type DefaultKey = keyof typeof DEFAULTS;
 
-export interface ResolvedStatic extends StaticSpec {
-  urlPath: string;
-  maxAgeSeconds: number;
-}
+/** The URL path of static files when the WebApp has an app (the rule's usual case). */
+export const DEFAULT_STATIC_URL_PATH = "/static/";
 
-export interface ResolvedMedia extends MediaSpec {
-  urlPath: string;
-  mountPath: string;
-  accessMode: NonNullable<MediaSpec["accessMode"]>;
-  keepOnDelete: boolean;
-}
-
-export interface ResolvedSpec {
-  app?: ResolvedApp;
-  web?: ResolvedWeb;
-  static?: ResolvedStatic;
-  media?: ResolvedMedia;
-  service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number };
-  ingress?: WebAppSpec["ingress"];
-}
-
-/** Workers for a CPU request: Gunicorn's advice of 2 x cores + 1, assuming one core when unset. */
-export function defaultWorkers(cpuRequest: string | number | undefined): number {
-  const cores = cpuRequest === undefined ? 1 : cpuCores(cpuRequest);
-  if (!Number.isFinite(cores) || cores <= 0) return 3;
-  return Math.min(64, Math.max(2, Math.ceil(2 * cores) + 1));
-}
-
-function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp {
-  const threads = app.threads ?? 1;
-  const workers = app.workers ?? defaultWorkers(app.resources?.requests?.cpu);
-  const healthHost = app.healthCheck?.host ?? ingressHost;
-  return {
-    ...app,
-    server: app.server ?? "gunicorn",
-    workers,
-    workersDefaulted: app.workers === undefined,
-    threads,
-    workerClass: app.workerClass ?? (threads > 1 ? "gthread" : "sync"),
-    timeoutSeconds: app.timeoutSeconds ?? 30,
-    gracefulTimeoutSeconds: app.gracefulTimeoutSeconds ?? 30,
-    port: app.port ?? 8000,
-    replicas: app.replicas ?? 2,
-    runAsUser: app.runAsUser ?? DEFAULT_APP_USER,
-    networkPolicy: app.networkPolicy ?? true,
-    healthCheck: { path: app.healthCheck?.path ?? "/healthz", ...(healthHost ? { host: healthHost } : {}) },
-  };
-}
-
-function resolveWeb(web: WebSpec): ResolvedWeb {
-  return {
-    ...web,
-    image: web.image ?? DEFAULT_WEB_IMAGE,
-    replicas: web.replicas ?? 2,
-    clientMaxBodySize: web.clientMaxBodySize ?? "10m",
-    proxyTimeouts: {
-      connectSeconds: web.proxyTimeouts?.connectSeconds ?? 5,
-      readSeconds: web.proxyTimeouts?.readSeconds ?? 60,
-      sendSeconds: web.proxyTimeouts?.sendSeconds ?? 60,
-    },
-    proxyBuffering: web.proxyBuffering ?? true,
-    gzip: web.gzip ?? true,
-    websockets: web.websockets ?? false,
-    trustedProxies: web.trustedProxies ?? [],
-  };
-}
-
-export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
-  const staticOnly = spec.app === undefined;
-  return {
-    ...(spec.app ? { app: resolveApp(spec.app, spec.ingress?.host) } : {}),
-    ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
-    ...(spec.static
-      ? {
-          static: {
-            ...spec.static,
-            urlPath: spec.static.urlPath ?? (staticOnly ? "/" : "/static/"),
-            maxAgeSeconds: spec.static.maxAgeSeconds ?? 604_800,
-          },
-        }
-      : {}),
-    ...(spec.media
-      ? {
-          media: {
-            ...spec.media,
-            urlPath: spec.media.urlPath ?? "/media/",
-            mountPath: spec.media.mountPath ?? "/app/media",
-            accessMode: spec.media.accessMode ?? "ReadWriteMany",
-            keepOnDelete: spec.media.keepOnDelete ?? true,
-          },
-        }
-      : {}),
-    service: { type: spec.service?.type ?? "ClusterIP", port: spec.service?.port ?? 80 },
-    ...(spec.ingress ? { ingress: spec.ingress } : {}),
-  };
+/** A field description ending with (or continuing after) the field's default, from the table. */
+export function withDefault(key: DefaultKey, text: string, after?: string): string {
+  return `${text} Default: ${DEFAULTS[key].text}.${after ? ` ${after}` : ""}`;
 }

@@ -1,6 +1,6 @@
 export * from "./constants.js";
-export { defaultWorkers, type ResolvedSpec, resolveSpec } from "./defaults.js";
 export { describeErrors, type FieldError, type ParseResult, parseWebApp } from "./parse.js";
+export { defaultWorkers, type ResolvedSpec, resolveSpec } from "./resolve.js";
 export type { AppSpec } from "./spec/app.js";
 export type { IngressSpec, ServiceSpec } from "./spec/exposure.js";
 export type { MediaSpec, StaticSpec } from "./spec/storage.js";

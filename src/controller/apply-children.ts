@@ -7,7 +7,7 @@ import { CHILD_POLICIES, changedImmutableFields } from "./child-policies.js";
 import { desiredMatchesLive } from "./diff.js";
 import { childId, mayWrite } from "./ownership.js";
 import type { RecentWrites } from "./recent-writes.js";
-import type { ReconcileReader, ReconcileWriter } from "./reconcile.js";
+import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 
 export interface ApplyOutcome {
   /** The live (or just written) object of every desired child that exists, by child id. */

@@ -3,7 +3,7 @@ import { isNotFound } from "../kube/errors.js";
 import { ALL_CHILD_KINDS, childKindOf } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { selectPrunable } from "./ownership.js";
-import type { ReconcileReader, ReconcileWriter } from "./reconcile.js";
+import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 
 export interface PruneOutcome {
   /** `Kind name` of each child deleted. */

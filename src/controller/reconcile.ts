@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
-import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import type { KubeObject } from "../api/kube-object.js";
 import { type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
@@ -10,26 +10,8 @@ import { findCondition, nowRfc3339 } from "./conditions.js";
 import { childId } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
+import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
-
-/** The API writes a reconcile makes. */
-export interface ReconcileWriter {
-  /** A direct read, for the one case the cache cannot answer: does a name we want belong to someone else? */
-  get(type: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined>;
-  apply(type: ResourceType, body: KubeObject): Promise<KubeObject>;
-  delete(type: ResourceType, namespace: string, name: string, uid?: string): Promise<void>;
-  patchStatus(namespace: string, name: string, patch: object): Promise<KubeObject>;
-}
-
-/** What a reconcile reads: the informer caches only, never the API. */
-export interface ReconcileReader {
-  webapp(key: string): KubeObject | undefined;
-  child(type: ResourceType, namespace: string, name: string): KubeObject | undefined;
-  /** Cached children of one kind that belong to the WebApp at `webappKey` (namespace/name). */
-  children(type: ResourceType, webappKey: string): KubeObject[];
-  /** Whether the cluster serves the kind. */
-  served(type: ResourceType): boolean;
-}
 
 /** A failed reconcile; the queue retries it after backoff (or the server's Retry-After). */
 export class ReconcileError extends RetryAfterError {
@@ -204,3 +186,5 @@ export class Reconciler {
     return true;
   }
 }
+
+export type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";

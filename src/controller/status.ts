@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Condition, WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../kube/resources.js";
 import { type ConditionInput, mergeConditions } from "./conditions.js";
@@ -201,15 +202,9 @@ export function invalidSpecStatus(
   };
 }
 
-/** Deep equality of JSON values, key order ignored. */
+/** Deep equality of JSON values (key order ignored), as node:util compares them. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return isDeepStrictEqual(a, b);
 }
 
 /** A JSON merge patch turning `previous` into `next` at the top level of status (null removes a field). */

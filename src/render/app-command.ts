@@ -1,4 +1,4 @@
-import type { ResolvedApp } from "../api/defaults.js";
+import type { ResolvedApp } from "../api/resolve.js";
 
 /**
  * The app container's command line, built from the spec. No shell is involved: every element is one

@@ -3,7 +3,8 @@ import type { IMetricSpec } from "kubernetes-models/autoscaling/v2/MetricSpec";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import type { ResolvedSpec } from "../api/defaults.js";
+import { DEFAULTS } from "../api/defaults.js";
+import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 import { appCommand } from "./app-command.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
@@ -23,12 +24,6 @@ type App = NonNullable<ResolvedSpec["app"]>;
 /** Seconds between SIGTERM and SIGKILL: the preStop delay, the server's graceful timeout, and a margin. */
 export function appGracePeriod(app: App): number {
   return PRE_STOP_DELAY_SECONDS + app.gracefulTimeoutSeconds + 5;
-}
-
-export function autoscalingBounds(app: App): { min: number; max: number } | undefined {
-  const a = app.autoscaling;
-  if (!a) return undefined;
-  return { min: a.minReplicas ?? Math.min(2, a.maxReplicas), max: a.maxReplicas };
 }
 
 export function renderAppTier(ctx: RenderContext, app: App): Child[] {
@@ -66,7 +61,7 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     volumes: [{ name: "tmp", emptyDir: {} }, ...(media ? [media] : [])],
   };
 
-  const bounds = autoscalingBounds(app);
+  const bounds = autoscalingBounds(app.autoscaling);
   const children: Child[] = [
     ctx.child(
       "app-deployment",
@@ -105,7 +100,11 @@ function autoscaler(
   bounds: { min: number; max: number },
 ): IHorizontalPodAutoscaler {
   const a = app.autoscaling!;
-  const cpu = a.targetCPUUtilizationPercentage ?? (a.targetMemoryUtilizationPercentage ? undefined : 70);
+  const cpu =
+    a.targetCPUUtilizationPercentage ??
+    (a.targetMemoryUtilizationPercentage
+      ? undefined
+      : DEFAULTS["app.autoscaling.targetCPUUtilizationPercentage"].value);
   const metric = (name: "cpu" | "memory", averageUtilization: number): IMetricSpec => ({
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization } },

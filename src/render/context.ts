@@ -1,6 +1,6 @@
-import { type ResolvedSpec, resolveSpec } from "../api/defaults.js";
 import { API_VERSION, KIND, type WebApp } from "../api/index.js";
 import type { OwnerReference } from "../api/kube-object.js";
+import { type ResolvedSpec, resolveSpec } from "../api/resolve.js";
 import { CHILD_KINDS, CHILD_ROLES, type Child, type ChildRole, childName } from "./child-kinds.js";
 import { type Component, childLabels, selectorString, tierSelector } from "./labels.js";
 

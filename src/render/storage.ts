@@ -1,5 +1,5 @@
 import type { IVolume } from "kubernetes-models/v1/Volume";
-import type { ResolvedMedia, ResolvedStatic } from "../api/defaults.js";
+import type { ResolvedMedia, ResolvedStatic } from "../api/resolve.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
 import { persistentVolumeClaim } from "./workload.js";

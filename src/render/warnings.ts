@@ -1,5 +1,4 @@
-import type { ResolvedSpec } from "../api/defaults.js";
-import { autoscalingBounds } from "./app-tier.js";
+import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 
 /**
  * Advice for specs that are valid but unwise. The CLI prints these; the controller shows them in a
@@ -25,7 +24,7 @@ export function specWarnings(spec: ResolvedSpec): string[] {
         "spec.web.websockets: uWSGI's http-socket does not pass WebSocket upgrades to WSGI apps; use gunicorn with gevent/eventlet, or an ASGI server with server: command",
       );
     }
-    if (!autoscalingBounds(app) && app.replicas === 1) {
+    if (!autoscalingBounds(app.autoscaling) && app.replicas === 1) {
       out.push(
         "spec.app.replicas: a single app replica without autoscaling goes down on every rollout failure and node drain; use 2 or more, or autoscaling",
       );

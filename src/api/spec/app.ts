@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withDefault } from "../defaults.js";
 import { dnsSubdomain, httpPath, imageRef, setOf } from "../formats.js";
 import { withRules } from "../rules.js";
 import { env, envFrom, imagePullPolicy, resources } from "./common.js";
@@ -29,7 +30,7 @@ export const autoscaling = withRules(
         .min(1)
         .max(1000)
         .optional()
-        .describe("Fewest app replicas the autoscaler keeps. Default: 2."),
+        .describe(withDefault("app.autoscaling.minReplicas", "Fewest app replicas the autoscaler keeps.")),
       maxReplicas: z.number().int().min(1).max(1000).describe("Most app replicas the autoscaler may run."),
       targetCPUUtilizationPercentage: z
         .number()
@@ -38,7 +39,10 @@ export const autoscaling = withRules(
         .max(100)
         .optional()
         .describe(
-          "Average CPU use, in percent of the CPU request, that the autoscaler aims for. Default: 70 when no memory target is set.",
+          withDefault(
+            "app.autoscaling.targetCPUUtilizationPercentage",
+            "Average CPU use, in percent of the CPU request, that the autoscaler aims for.",
+          ),
         ),
       targetMemoryUtilizationPercentage: z
         .number()
@@ -73,12 +77,15 @@ export const appSpec = withRules(
         ),
       serviceAccountName: dnsSubdomain("ServiceAccount the app pods run as.")
         .optional()
-        .describe("ServiceAccount the app pods run as. Default: the namespace's default account."),
+        .describe(withDefault("app.serviceAccountName", "ServiceAccount the app pods run as.")),
       server: z
         .enum(["gunicorn", "uwsgi", "command"])
         .optional()
         .describe(
-          "The WSGI server that runs the app: gunicorn or uwsgi (the operator builds the command line), or command (you give `command`). Default: gunicorn.",
+          withDefault(
+            "app.server",
+            "The WSGI server that runs the app: gunicorn or uwsgi (the operator builds the command line), or command (you give `command`).",
+          ),
         ),
       module: wsgiModule.optional(),
       command: z
@@ -102,13 +109,23 @@ export const appSpec = withRules(
         .min(1)
         .max(256)
         .optional()
-        .describe("Worker processes per replica. Default: 2 x the CPU request (in cores, 1 when unset) + 1."),
-      threads: z.number().int().min(1).max(256).optional().describe("Threads per worker. Default: 1."),
+        .describe(withDefault("app.workers", "Worker processes per replica.")),
+      threads: z
+        .number()
+        .int()
+        .min(1)
+        .max(256)
+        .optional()
+        .describe(withDefault("app.threads", "Threads per worker.")),
       workerClass: z
         .enum(["sync", "gthread", "gevent", "eventlet", "tornado"])
         .optional()
         .describe(
-          "Gunicorn worker class. Default: sync, or gthread when threads > 1. Async classes need the library in the image.",
+          withDefault(
+            "app.workerClass",
+            "Gunicorn worker class.",
+            "Async classes need the library in the image.",
+          ),
         ),
       timeoutSeconds: z
         .number()
@@ -117,7 +134,11 @@ export const appSpec = withRules(
         .max(3600)
         .optional()
         .describe(
-          "A request running longer is aborted (Gunicorn --timeout, uWSGI harakiri). Default: 30. NGINX's read timeout should be at least this.",
+          withDefault(
+            "app.timeoutSeconds",
+            "A request running longer is aborted (Gunicorn --timeout, uWSGI harakiri).",
+            "NGINX's read timeout should be at least this.",
+          ),
         ),
       gracefulTimeoutSeconds: z
         .number()
@@ -126,7 +147,11 @@ export const appSpec = withRules(
         .max(3600)
         .optional()
         .describe(
-          "On shutdown, how long in-flight requests may take to finish. Default: 30. The pod's grace period covers it.",
+          withDefault(
+            "app.gracefulTimeoutSeconds",
+            "On shutdown, how long in-flight requests may take to finish.",
+            "The pod's grace period covers it.",
+          ),
         ),
       port: z
         .number()
@@ -134,7 +159,7 @@ export const appSpec = withRules(
         .min(1024)
         .max(65535)
         .optional()
-        .describe("Port the app server listens on inside the pod (unprivileged). Default: 8000."),
+        .describe(withDefault("app.port", "Port the app server listens on inside the pod (unprivileged).")),
       replicas: z
         .number()
         .int()
@@ -142,7 +167,10 @@ export const appSpec = withRules(
         .max(1000)
         .optional()
         .describe(
-          "Number of app pods (the scale subresource's target). Ignored while autoscaling is set. Default: 2.",
+          withDefault(
+            "app.replicas",
+            "Number of app pods (the scale subresource's target). Ignored while autoscaling is set.",
+          ),
         ),
       autoscaling: autoscaling.optional(),
       env: env.optional(),
@@ -150,7 +178,9 @@ export const appSpec = withRules(
       resources: resources.optional(),
       healthCheck: z
         .object({
-          path: httpPath("HTTP path that answers 2xx when the app can serve. Default: /healthz.").optional(),
+          path: httpPath(
+            withDefault("app.healthCheck.path", "HTTP path that answers 2xx when the app can serve."),
+          ).optional(),
           host: z
             .string()
             .max(253)
@@ -159,7 +189,10 @@ export const appSpec = withRules(
             })
             .optional()
             .describe(
-              "Host header of the probes, for frameworks that check it (Django's ALLOWED_HOSTS). Default: the Ingress host when set.",
+              withDefault(
+                "app.healthCheck.host",
+                "Host header of the probes, for frameworks that check it (Django's ALLOWED_HOSTS).",
+              ),
             ),
         })
         .strict()
@@ -171,12 +204,15 @@ export const appSpec = withRules(
         .min(1)
         .max(2147483647)
         .optional()
-        .describe("Numeric user ID the app runs as (never root). Default: 10001."),
+        .describe(withDefault("app.runAsUser", "Numeric user ID the app runs as (never root).")),
       networkPolicy: z
         .boolean()
         .optional()
         .describe(
-          "With a web tier, allow traffic to the app pods only from the web pods (a NetworkPolicy). Default: true.",
+          withDefault(
+            "app.networkPolicy",
+            "With a web tier, allow traffic to the app pods only from the web pods (a NetworkPolicy).",
+          ),
         ),
     })
     .strict(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withDefault } from "../defaults.js";
 import { dnsSubdomain, hostName } from "../formats.js";
 
 export const serviceSpec = z
@@ -6,8 +7,14 @@ export const serviceSpec = z
     type: z
       .enum(["ClusterIP", "NodePort", "LoadBalancer"])
       .optional()
-      .describe("Type of the entry Service `<name>`. Default: ClusterIP."),
-    port: z.number().int().min(1).max(65535).optional().describe("Port of the entry Service. Default: 80."),
+      .describe(withDefault("service.type", "Type of the entry Service `<name>`.")),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(withDefault("service.port", "Port of the entry Service.")),
   })
   .strict()
   .describe("The entry Service, in front of the web tier (or the app tier when there is no web tier).");
@@ -15,9 +22,7 @@ export const serviceSpec = z
 export const ingressSpec = z
   .object({
     host: hostName("Host name the Ingress routes to this WebApp, e.g. shop.example.com."),
-    className: dnsSubdomain(
-      "IngressClass to use, e.g. nginx. Default: the cluster's default class.",
-    ).optional(),
+    className: dnsSubdomain(withDefault("ingress.className", "IngressClass to use, e.g. nginx.")).optional(),
     tlsSecretName: dnsSubdomain("Secret holding the TLS certificate for the host; enables HTTPS.").optional(),
   })
   .strict()

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { withDefault } from "../defaults.js";
 import { absolutePath, dnsSubdomain, imageRef, quantity, urlPathPrefix } from "../formats.js";
 import { withRules } from "../rules.js";
 
-const storageClassName = dnsSubdomain(
-  "StorageClass of the claim the operator creates. Default: the cluster's default class.",
-);
+const storageClassName = (key: "media.storageClassName" | "static.persistentVolumeClaim.storageClassName") =>
+  dnsSubdomain(withDefault(key, "StorageClass of the claim the operator creates."));
 
 const staticClaim = withRules(
   z
@@ -15,7 +15,7 @@ const staticClaim = withRules(
       size: quantity(
         "Size of a claim the operator creates and deletes with the WebApp, e.g. 1Gi.",
       ).optional(),
-      storageClassName: storageClassName.optional(),
+      storageClassName: storageClassName("static.persistentVolumeClaim.storageClassName").optional(),
     })
     .strict(),
   [
@@ -37,13 +37,13 @@ export const staticSpec = withRules(
   z
     .object({
       urlPath: urlPathPrefix(
-        "URL path under which NGINX serves the files, e.g. /static/. Default: /static/, or / for a static-only site.",
+        withDefault("static.urlPath", "URL path under which NGINX serves the files, e.g. /static/."),
       ).optional(),
       fromImage: z
         .object({
           path: absolutePath("Directory inside the image holding the files, e.g. /app/staticfiles."),
           image: imageRef(
-            "Image to copy from. Default: the app image. Required for a static-only site.",
+            withDefault("static.fromImage.image", "Image to copy from.", "Required for a static-only site."),
           ).optional(),
         })
         .strict()
@@ -58,7 +58,7 @@ export const staticSpec = withRules(
         .min(0)
         .max(31_536_000)
         .optional()
-        .describe("Cache-Control max-age of static responses. Default: 604800 (a week)."),
+        .describe(withDefault("static.maxAgeSeconds", "Cache-Control max-age of static responses.")),
     })
     .strict(),
   [
@@ -74,25 +74,31 @@ export const mediaSpec = withRules(
   z
     .object({
       urlPath: urlPathPrefix(
-        "URL path under which NGINX serves uploaded files. Default: /media/.",
+        withDefault("media.urlPath", "URL path under which NGINX serves uploaded files."),
       ).optional(),
       mountPath: absolutePath(
-        "Where the volume is mounted in the app containers. Default: /app/media.",
+        withDefault("media.mountPath", "Where the volume is mounted in the app containers."),
       ).optional(),
       size: quantity("Size of the claim the operator creates, e.g. 5Gi.").optional(),
-      storageClassName: storageClassName.optional(),
+      storageClassName: storageClassName("media.storageClassName").optional(),
       accessMode: z
         .enum(["ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"])
         .optional()
         .describe(
-          "Access mode of the claim. Several pods mount it, so the default is ReadWriteMany; ReadWriteOnce only works while all pods share a node.",
+          withDefault(
+            "media.accessMode",
+            "Access mode of the claim. Several pods mount it; ReadWriteOnce only works while all pods share a node.",
+          ),
         ),
       claimName: dnsSubdomain("Use this existing claim instead of creating one.").optional(),
       keepOnDelete: z
         .boolean()
         .optional()
         .describe(
-          "Keep the claim the operator created (and the uploads in it) when the WebApp is deleted. Default: true.",
+          withDefault(
+            "media.keepOnDelete",
+            "Keep the claim the operator created (and the uploads in it) when the WebApp is deleted.",
+          ),
         ),
     })
     .strict(),

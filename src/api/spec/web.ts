@@ -1,33 +1,58 @@
 import { z } from "zod";
+import { type DefaultKey, withDefault } from "../defaults.js";
 import { cidr, imageRef, nginxSize, setOf } from "../formats.js";
 import { imagePullPolicy, resources } from "./common.js";
 
-const seconds = (what: string, dflt: number) =>
-  z.number().int().min(1).max(3600).optional().describe(`${what}, in seconds. Default: ${dflt}.`);
+const seconds = (key: DefaultKey, what: string) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .optional()
+    .describe(withDefault(key, `${what}, in seconds.`));
 
 export const webSpec = z
   .object({
     image: imageRef(
-      "NGINX image. It must run unprivileged on port 8080 and stop gracefully on SIGQUIT, as nginxinc/nginx-unprivileged does. Default: nginxinc/nginx-unprivileged:1.27-alpine.",
+      withDefault(
+        "web.image",
+        "NGINX image. It must run unprivileged on port 8080 and stop gracefully on SIGQUIT, as nginxinc/nginx-unprivileged does.",
+      ),
     ).optional(),
     imagePullPolicy: imagePullPolicy.optional(),
-    replicas: z.number().int().min(0).max(1000).optional().describe("Number of NGINX pods. Default: 2."),
+    replicas: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe(withDefault("web.replicas", "Number of NGINX pods.")),
     resources: resources
       .optional()
       .describe(
         "Compute resources of the NGINX container. Its CPU limit (or request) also sets the number of NGINX worker processes, one per core (default 1).",
       ),
     clientMaxBodySize: nginxSize(
-      "Largest request body accepted (uploads); larger ones get 413. NGINX syntax, e.g. 10m. Default: 10m.",
+      withDefault(
+        "web.clientMaxBodySize",
+        "Largest request body accepted (uploads); larger ones get 413. NGINX syntax, e.g. 10m.",
+      ),
     ).optional(),
     proxyTimeouts: z
       .object({
-        connectSeconds: seconds("How long NGINX waits to connect to an app server", 5),
-        readSeconds: seconds(
-          "How long NGINX waits between two reads of an app server's answer before giving 504",
-          60,
+        connectSeconds: seconds(
+          "web.proxyTimeouts.connectSeconds",
+          "How long NGINX waits to connect to an app server",
         ),
-        sendSeconds: seconds("How long NGINX waits between two writes of a request to an app server", 60),
+        readSeconds: seconds(
+          "web.proxyTimeouts.readSeconds",
+          "How long NGINX waits between two reads of an app server's answer before giving 504",
+        ),
+        sendSeconds: seconds(
+          "web.proxyTimeouts.sendSeconds",
+          "How long NGINX waits between two writes of a request to an app server",
+        ),
       })
       .strict()
       .optional()
@@ -36,22 +61,31 @@ export const webSpec = z
       .boolean()
       .optional()
       .describe(
-        "Buffer app responses in NGINX so slow clients do not hold app workers (needed with Gunicorn sync workers). Default: true.",
+        withDefault(
+          "web.proxyBuffering",
+          "Buffer app responses in NGINX so slow clients do not hold app workers (needed with Gunicorn sync workers).",
+        ),
       ),
     gzip: z
       .boolean()
       .optional()
-      .describe("Compress text responses (HTML, CSS, JS, JSON, SVG). Default: true."),
+      .describe(withDefault("web.gzip", "Compress text responses (HTML, CSS, JS, JSON, SVG).")),
     websockets: z
       .boolean()
       .optional()
       .describe(
-        "Pass WebSocket upgrades through to the app (needs an async-capable app server). Default: false.",
+        withDefault(
+          "web.websockets",
+          "Pass WebSocket upgrades through to the app (needs an async-capable app server).",
+        ),
       ),
     trustedProxies: setOf(cidr("Address or network of a trusted proxy, e.g. 10.0.0.0/8."), 64)
       .optional()
       .describe(
-        "Proxies in front of NGINX (ingress controller, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are believed, so the app sees the real client address and scheme. Default: none.",
+        withDefault(
+          "web.trustedProxies",
+          "Proxies in front of NGINX (ingress controller, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are believed, so the app sees the real client address and scheme.",
+        ),
       ),
   })
   .strict()

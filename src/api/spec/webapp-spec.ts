@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_STATIC_URL_PATH, DEFAULTS } from "../defaults.js";
 import { withRules } from "../rules.js";
 import { appSpec } from "./app.js";
 import { ingressSpec, serviceSpec } from "./exposure.js";
@@ -46,13 +47,14 @@ export const webAppSpec = withRules(
       holds: (s) => s.media === undefined || s.app !== undefined,
     },
     {
-      cel: "!has(self.static) || !has(self.media) || (has(self.static.urlPath) ? self.static.urlPath : '/static/') != (has(self.media.urlPath) ? self.media.urlPath : '/media/')",
+      cel: `!has(self.static) || !has(self.media) || (has(self.static.urlPath) ? self.static.urlPath : '${DEFAULT_STATIC_URL_PATH}') != (has(self.media.urlPath) ? self.media.urlPath : '${DEFAULTS["media.urlPath"].value}')`,
       message: "static and media need different URL paths",
       fieldPath: ".media.urlPath",
       holds: (s) =>
         s.static === undefined ||
         s.media === undefined ||
-        (s.static.urlPath ?? "/static/") !== (s.media.urlPath ?? "/media/"),
+        (s.static.urlPath ?? DEFAULT_STATIC_URL_PATH) !==
+          (s.media.urlPath ?? DEFAULTS["media.urlPath"].value),
     },
   ],
 ).describe("Desired state of a Python web app: NGINX in front of WSGI app servers.");

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import * as yaml from "js-yaml";
-import type { KubeObject } from "../../devcluster/types.js";
+import type { KubeObject } from "../../api/kube-object.js";
 import { type Command, UsageError } from "../command.js";
 import { loadDevCluster } from "../dev/load-devcluster.js";
 import { parseFlags } from "../flags.js";

@@ -1,5 +1,5 @@
-import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/defaults.js";
 import { cpuCores } from "../../api/formats.js";
+import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/resolve.js";
 import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
 

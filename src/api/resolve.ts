@@ -1,0 +1,156 @@
+import { DEFAULT_STATIC_URL_PATH, DEFAULTS } from "./defaults.js";
+import { cpuCores } from "./formats.js";
+import type { AppSpec } from "./spec/app.js";
+import type { MediaSpec, StaticSpec } from "./spec/storage.js";
+import type { WebSpec } from "./spec/web.js";
+import type { WebAppSpec } from "./spec/webapp-spec.js";
+
+export type ResolvedApp = Required<
+  Pick<
+    AppSpec,
+    | "image"
+    | "server"
+    | "threads"
+    | "timeoutSeconds"
+    | "gracefulTimeoutSeconds"
+    | "port"
+    | "runAsUser"
+    | "networkPolicy"
+  >
+> &
+  Omit<AppSpec, "workers" | "workerClass" | "healthCheck"> & {
+    workers: number;
+    /** True when `workers` came from the CPU request rather than the spec. */
+    workersDefaulted: boolean;
+    workerClass: NonNullable<AppSpec["workerClass"]>;
+    replicas: number;
+    healthCheck: { path: string; host?: string };
+  };
+
+export interface ResolvedWeb extends WebSpec {
+  image: string;
+  replicas: number;
+  clientMaxBodySize: string;
+  proxyTimeouts: { connectSeconds: number; readSeconds: number; sendSeconds: number };
+  proxyBuffering: boolean;
+  gzip: boolean;
+  websockets: boolean;
+  trustedProxies: string[];
+}
+
+export interface ResolvedStatic extends StaticSpec {
+  urlPath: string;
+  maxAgeSeconds: number;
+}
+
+export interface ResolvedMedia extends MediaSpec {
+  urlPath: string;
+  mountPath: string;
+  accessMode: NonNullable<MediaSpec["accessMode"]>;
+  keepOnDelete: boolean;
+}
+
+export interface ResolvedSpec {
+  app?: ResolvedApp;
+  web?: ResolvedWeb;
+  static?: ResolvedStatic;
+  media?: ResolvedMedia;
+  service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number };
+  ingress?: WebAppSpec["ingress"];
+}
+
+/** Workers for a CPU request: Gunicorn's advice of 2 x cores + 1, assuming one core when unset. */
+export function defaultWorkers(cpuRequest: string | number | undefined): number {
+  const cores = cpuRequest === undefined ? 1 : cpuCores(cpuRequest);
+  if (!Number.isFinite(cores) || cores <= 0) return 3;
+  return Math.min(64, Math.max(2, Math.ceil(2 * cores) + 1));
+}
+
+/** The autoscaler's bounds: minReplicas defaults to 2, or to maxReplicas when that is lower. */
+export function autoscalingBounds(
+  autoscaling: AppSpec["autoscaling"],
+): { min: number; max: number } | undefined {
+  if (!autoscaling) return undefined;
+  return {
+    min: autoscaling.minReplicas ?? Math.min(2, autoscaling.maxReplicas),
+    max: autoscaling.maxReplicas,
+  };
+}
+
+function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp {
+  const D = DEFAULTS;
+  const threads = app.threads ?? D["app.threads"].value;
+  const workers = app.workers ?? defaultWorkers(app.resources?.requests?.cpu);
+  const healthHost = app.healthCheck?.host ?? ingressHost;
+  return {
+    ...app,
+    server: app.server ?? D["app.server"].value,
+    workers,
+    workersDefaulted: app.workers === undefined,
+    threads,
+    workerClass: app.workerClass ?? (threads > 1 ? "gthread" : "sync"),
+    timeoutSeconds: app.timeoutSeconds ?? D["app.timeoutSeconds"].value,
+    gracefulTimeoutSeconds: app.gracefulTimeoutSeconds ?? D["app.gracefulTimeoutSeconds"].value,
+    port: app.port ?? D["app.port"].value,
+    replicas: app.replicas ?? D["app.replicas"].value,
+    runAsUser: app.runAsUser ?? D["app.runAsUser"].value,
+    networkPolicy: app.networkPolicy ?? D["app.networkPolicy"].value,
+    healthCheck: {
+      path: app.healthCheck?.path ?? D["app.healthCheck.path"].value,
+      ...(healthHost ? { host: healthHost } : {}),
+    },
+  };
+}
+
+function resolveWeb(web: WebSpec): ResolvedWeb {
+  const D = DEFAULTS;
+  return {
+    ...web,
+    image: web.image ?? D["web.image"].value,
+    replicas: web.replicas ?? D["web.replicas"].value,
+    clientMaxBodySize: web.clientMaxBodySize ?? D["web.clientMaxBodySize"].value,
+    proxyTimeouts: {
+      connectSeconds: web.proxyTimeouts?.connectSeconds ?? D["web.proxyTimeouts.connectSeconds"].value,
+      readSeconds: web.proxyTimeouts?.readSeconds ?? D["web.proxyTimeouts.readSeconds"].value,
+      sendSeconds: web.proxyTimeouts?.sendSeconds ?? D["web.proxyTimeouts.sendSeconds"].value,
+    },
+    proxyBuffering: web.proxyBuffering ?? D["web.proxyBuffering"].value,
+    gzip: web.gzip ?? D["web.gzip"].value,
+    websockets: web.websockets ?? D["web.websockets"].value,
+    trustedProxies: web.trustedProxies ?? D["web.trustedProxies"].value,
+  };
+}
+
+export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
+  const D = DEFAULTS;
+  const staticOnly = spec.app === undefined;
+  return {
+    ...(spec.app ? { app: resolveApp(spec.app, spec.ingress?.host) } : {}),
+    ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
+    ...(spec.static
+      ? {
+          static: {
+            ...spec.static,
+            urlPath: spec.static.urlPath ?? (staticOnly ? "/" : DEFAULT_STATIC_URL_PATH),
+            maxAgeSeconds: spec.static.maxAgeSeconds ?? D["static.maxAgeSeconds"].value,
+          },
+        }
+      : {}),
+    ...(spec.media
+      ? {
+          media: {
+            ...spec.media,
+            urlPath: spec.media.urlPath ?? D["media.urlPath"].value,
+            mountPath: spec.media.mountPath ?? D["media.mountPath"].value,
+            accessMode: spec.media.accessMode ?? D["media.accessMode"].value,
+            keepOnDelete: spec.media.keepOnDelete ?? D["media.keepOnDelete"].value,
+          },
+        }
+      : {}),
+    service: {
+      type: spec.service?.type ?? D["service.type"].value,
+      port: spec.service?.port ?? D["service.port"].value,
+    },
+    ...(spec.ingress ? { ingress: spec.ingress } : {}),
+  };
+}

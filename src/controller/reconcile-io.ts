@@ -1,0 +1,20 @@
+import type { KubeObject, ResourceType } from "../api/kube-object.js";
+
+/** The API writes a reconcile makes. */
+export interface ReconcileWriter {
+  /** A direct read, for the one case the cache cannot answer: does a name we want belong to someone else? */
+  get(type: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined>;
+  apply(type: ResourceType, body: KubeObject): Promise<KubeObject>;
+  delete(type: ResourceType, namespace: string, name: string, uid?: string): Promise<void>;
+  patchStatus(namespace: string, name: string, patch: object): Promise<KubeObject>;
+}
+
+/** What a reconcile reads: the informer caches only, never the API. */
+export interface ReconcileReader {
+  webapp(key: string): KubeObject | undefined;
+  child(type: ResourceType, namespace: string, name: string): KubeObject | undefined;
+  /** Cached children of one kind that belong to the WebApp at `webappKey` (namespace/name). */
+  children(type: ResourceType, webappKey: string): KubeObject[];
+  /** Whether the cluster serves the kind. */
+  served(type: ResourceType): boolean;
+}

@@ -1,0 +1,156 @@
+/**
+ * One source for defaults: every default a field's description states comes from the table in
+ * src/api/defaults.ts, every table entry is stated by its field, and the stated default is the one
+ * applied (by resolveSpec for the operator's defaults, by leaving the field out for the cluster's).
+ */
+import { describe, expect, it } from "vitest";
+import { webAppCrd } from "../../src/api/crd.js";
+import { DEFAULTS, type DefaultKey } from "../../src/api/defaults.js";
+import { resolveSpec } from "../../src/api/resolve.js";
+import { render } from "../../src/render/index.js";
+import { validWebApp } from "../fixtures/webapps.js";
+
+type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema };
+
+/** Every described field of the spec schema, by dotted path under `spec`. */
+function describedFields(schema: Schema, prefix = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, child] of Object.entries(schema.properties ?? {})) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (child.description) out.set(path, child.description);
+    for (const [p, d] of describedFields(child, path)) out.set(p, d);
+    if (child.items) for (const [p, d] of describedFields(child.items, path)) out.set(p, d);
+  }
+  return out;
+}
+
+const crd = webAppCrd() as {
+  spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: Schema } } } }[] };
+};
+const fields = describedFields(crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec);
+const entries = Object.entries(DEFAULTS) as [DefaultKey, (typeof DEFAULTS)[DefaultKey]][];
+
+/** A spec in which every section exists, so each operator default has a place to land. */
+const FULL = {
+  app: {
+    image: "registry.example.com/shop:1",
+    module: "shop.wsgi:application",
+    autoscaling: { maxReplicas: 5 },
+  },
+  web: {},
+  static: { fromImage: { path: "/app/staticfiles" } },
+  media: { size: "1Gi" },
+  service: {},
+  ingress: { host: "shop.example.com" },
+};
+
+function at(obj: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+}
+
+describe("the defaults table", () => {
+  it("is what every description states, word for word", () => {
+    for (const [key, entry] of entries) {
+      const description = fields.get(key);
+      expect(description, `spec.${key} has a description`).toBeDefined();
+      expect(description, `spec.${key}`).toContain(`Default: ${entry.text}.`);
+    }
+  });
+
+  it("holds every default a description states", () => {
+    const stated = [...fields].filter(([, d]) => d.includes("Default:")).map(([path]) => path);
+    expect(stated.length).toBeGreaterThan(20);
+    for (const path of stated) expect(Object.keys(DEFAULTS), `spec.${path}`).toContain(path);
+  });
+
+  it("fixed defaults are the values resolveSpec applies", () => {
+    const resolved = resolveSpec(validWebApp(FULL).spec);
+    const fixed = entries.filter(([key, e]) => "value" in e && e.by !== "kubernetes" && !isRule(key));
+    expect(fixed.length).toBeGreaterThan(20);
+    for (const [key, entry] of fixed) expect(at(resolved, key), `spec.${key}`).toEqual(entry.value);
+  });
+
+  it("the cluster's defaults are left to the cluster: the field stays unset in what is applied", () => {
+    const { objects } = render(validWebApp({ ...FULL, static: { persistentVolumeClaim: { size: "1Gi" } } }));
+    const text = JSON.stringify(objects);
+    expect(text).not.toContain("storageClassName");
+    expect(text).not.toContain("ingressClassName");
+    expect(text).not.toContain("serviceAccountName");
+    for (const [key, entry] of entries.filter(([, e]) => e.by === "kubernetes")) {
+      expect(at(resolveSpec(validWebApp(FULL).spec), key), `spec.${key}`).toBeUndefined();
+      expect(entry.text).toMatch(/default/);
+    }
+  });
+});
+
+/** Defaults computed from other fields, each checked on the cases its text names. */
+const RULES: Record<string, () => void> = {
+  "app.workers": () => {
+    const workers = (cpu?: string) =>
+      resolveSpec(validWebApp({ app: { ...FULL.app, resources: cpu ? { requests: { cpu } } : {} } }).spec)
+        .app!.workers;
+    expect(workers()).toBe(3); // one core assumed: 2 x 1 + 1
+    expect(workers("2")).toBe(5);
+    expect(workers("1500m")).toBe(4);
+  },
+  "app.workerClass": () => {
+    const cls = (threads: number) =>
+      resolveSpec(validWebApp({ app: { ...FULL.app, threads } }).spec).app!.workerClass;
+    expect(cls(1)).toBe("sync");
+    expect(cls(4)).toBe("gthread");
+  },
+  "app.autoscaling.minReplicas": () => {
+    const min = (maxReplicas: number) => {
+      const hpa = render(validWebApp({ app: { ...FULL.app, autoscaling: { maxReplicas } } })).objects.find(
+        (o) => o.kind === "HorizontalPodAutoscaler",
+      ) as unknown as { spec: { minReplicas: number } };
+      return hpa.spec.minReplicas;
+    };
+    expect(min(5)).toBe(2);
+    expect(min(1)).toBe(1);
+  },
+  "app.autoscaling.targetCPUUtilizationPercentage": () => {
+    const metrics = (autoscaling: object) =>
+      JSON.stringify(
+        render(validWebApp({ app: { ...FULL.app, autoscaling } })).objects.find(
+          (o) => o.kind === "HorizontalPodAutoscaler",
+        ),
+      );
+    expect(metrics({ maxReplicas: 3 })).toContain('"averageUtilization":70');
+    expect(metrics({ maxReplicas: 3, targetMemoryUtilizationPercentage: 80 })).not.toContain('"name":"cpu"');
+  },
+  "app.healthCheck.host": () => {
+    expect(resolveSpec(validWebApp(FULL).spec).app!.healthCheck.host).toBe("shop.example.com");
+    expect(resolveSpec(validWebApp({ app: FULL.app }).spec).app!.healthCheck.host).toBeUndefined();
+  },
+  "static.urlPath": () => {
+    expect(resolveSpec(validWebApp(FULL).spec).static!.urlPath).toBe("/static/");
+    const site = { web: {}, static: { fromImage: { image: "registry.example.com/site:1", path: "/site" } } };
+    expect(resolveSpec(validWebApp(site).spec).static!.urlPath).toBe("/");
+  },
+  "static.fromImage.image": () => {
+    const web = render(validWebApp(FULL)).objects.find((o) => o.metadata.name === "shop-web") as unknown as {
+      spec: { template: { spec: { initContainers: { image: string }[] } } };
+    };
+    expect(web.spec.template.spec.initContainers[0]!.image).toBe(FULL.app.image);
+  },
+};
+
+function isRule(key: string): boolean {
+  return key in RULES;
+}
+
+describe("the defaults computed from other fields", () => {
+  it("each has its cases checked here", () => {
+    const rules = entries.filter(
+      ([, e]) =>
+        e.by !== "kubernetes" && (!("value" in e) || e.text.includes(" when ") || e.text.includes(", or ")),
+    );
+    for (const [key] of rules) expect(Object.keys(RULES), `spec.${key}`).toContain(key);
+  });
+
+  it.each(Object.keys(RULES))("spec.%s applies as its description says", (key) => {
+    expect(Object.keys(DEFAULTS)).toContain(key);
+    RULES[key]!();
+  });
+});

@@ -13,11 +13,15 @@ import type { AddressInfo, Socket } from "node:net";
 import { kubeconfigYaml } from "./auth/kubeconfig.js";
 import { bootstrapRbacObjects, RbacAuthorizer } from "./auth/rbac.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
+import { type WorkloadControllerOptions, WorkloadControllers } from "./controllers/workload-controllers.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
 import { Faults } from "./http/faults.js";
 import { OpenApi } from "./http/openapi.js";
 import { ApiServerHandler } from "./http/server.js";
 import { RequestStats } from "./http/stats.js";
+import { defaultService } from "./schemas/builtin-defaults.js";
+import { validateService } from "./schemas/builtin-validation.js";
+import { ClusterIpAllocator } from "./schemas/cluster-ip.js";
 import { CrdController, prepareCrd, validateCrd } from "./schemas/crd.js";
 import { ResourceRegistry } from "./storage/registry.js";
 import { Store } from "./storage/store.js";
@@ -25,6 +29,7 @@ import { WatchHub } from "./storage/watch.js";
 import type { KubeObject } from "./types.js";
 import { Operations, systemContext } from "./writes/operations.js";
 
+export type { WorkloadControllerOptions } from "./controllers/workload-controllers.js";
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
 export type { KubeObject } from "./types.js";
 
@@ -40,6 +45,13 @@ export interface DevClusterOptions {
   watchHistory?: number;
   /** Interval of BOOKMARK events on watches that allow them. Default 5000 ms. */
   bookmarkIntervalMs?: number;
+  /**
+   * Run the workload controllers (Deployment, ReplicaSet, Job, CronJob, scheduler, EndpointSlice, volume
+   * provisioner) for a node agent that runs the pods. Not together with `simulateWorkloads`.
+   */
+  workloadControllers?: boolean | WorkloadControllerOptions;
+  /** The range Service clusterIPs are allocated from (the API server's --service-cluster-ip-range). Default 10.96.0.0/12. */
+  serviceCIDR?: string;
 }
 
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -53,6 +65,9 @@ export class DevCluster {
   readonly stats = new RequestStats();
   readonly simulator: WorkloadSimulator;
   readonly authorizer: RbacAuthorizer;
+  readonly clusterIps: ClusterIpAllocator;
+  /** The workload controllers, when `workloadControllers` is on. */
+  readonly workloads: WorkloadControllers | undefined;
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly server: Server;
@@ -70,12 +85,19 @@ export class DevCluster {
     this.authorizer = new RbacAuthorizer(this.store);
     this.crds = new CrdController(this.store, this.registry, this.ops);
     this.gc = new GarbageCollector(this.store, this.registry, this.ops);
+    this.clusterIps = this.allocateClusterIps(options.serviceCIDR ?? "10.96.0.0/12");
     const sim = options.simulateWorkloads;
+    if (sim && options.workloadControllers)
+      throw new Error("simulateWorkloads and workloadControllers both write workload status: choose one");
     this.simulator = new WorkloadSimulator(this.store, this.registry, this.ops, {
       enabled: Boolean(sim),
       readyDelayMs: typeof sim === "object" ? (sim.readyDelayMs ?? 0) : 0,
     });
     this.bootstrap();
+    const wc = options.workloadControllers;
+    this.workloads = wc
+      ? new WorkloadControllers(this.store, this.registry, this.ops, typeof wc === "object" ? wc : {})
+      : undefined;
     const handler = new ApiServerHandler({
       ops: this.ops,
       registry: this.registry,
@@ -93,6 +115,29 @@ export class DevCluster {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
+  }
+
+  /** Services get their clusterIP from this cluster's range; an address is free again once its Service is gone. */
+  private allocateClusterIps(cidr: string): ClusterIpAllocator {
+    const allocator = new ClusterIpAllocator(cidr);
+    const services = this.registry.find("", "v1", "services")!;
+    services.prepare = (obj, old) => defaultService(obj, old, allocator);
+    services.validate = (obj, old) => {
+      const spec = obj.spec as { clusterIP?: string } | undefined;
+      const previous = (old?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+      return [
+        ...validateService(obj, old),
+        ...(spec?.clusterIP ? allocator.check(spec.clusterIP, previous) : []),
+      ];
+    };
+    this.store.subscribe((e) => {
+      if (e.storageKey !== services.storageKey) return;
+      const ip = (e.object.spec as { clusterIP?: string } | undefined)?.clusterIP;
+      if (!ip || ip === "None") return;
+      if (e.type === "DELETED") allocator.release(ip);
+      else allocator.take(ip);
+    });
+    return allocator;
   }
 
   private bootstrap(): void {
@@ -166,6 +211,7 @@ export class DevCluster {
     this.crds.stop();
     this.gc.stop();
     this.simulator.stop();
+    this.workloads?.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     await closed;

@@ -1,0 +1,49 @@
+/**
+ * The controllers that make workloads run on a node agent, started and stopped together: Deployments,
+ * ReplicaSets, Jobs, CronJobs, the scheduler, EndpointSlices and the volume provisioner. They replace the
+ * workload simulator on a cluster; the two never run together.
+ */
+import type { ResourceRegistry } from "../storage/registry.js";
+import type { Store } from "../storage/store.js";
+import type { Operations } from "../writes/operations.js";
+import { type Clock, type Controller, ControllerKit } from "./controller-kit.js";
+import { DeploymentController } from "./deployment-controller.js";
+import { ReplicaSetController } from "./replicaset-controller.js";
+import { Scheduler } from "./scheduler.js";
+
+export interface WorkloadControllerOptions {
+  /** The clock the controllers read (deadlines, schedules, availability); tests may move it. */
+  clock?: Clock;
+}
+
+export class WorkloadControllers {
+  private readonly controllers: Controller[] = [];
+
+  constructor(
+    store: Store,
+    registry: ResourceRegistry,
+    ops: Operations,
+    options: WorkloadControllerOptions = {},
+  ) {
+    const kit = (account: string, component = account) =>
+      new ControllerKit(
+        store,
+        registry,
+        ops,
+        `system:serviceaccount:kube-system:${account}`,
+        component,
+        options.clock,
+      );
+    this.controllers.push(
+      new DeploymentController(kit("deployment-controller")),
+      new ReplicaSetController(kit("replicaset-controller")),
+      new Scheduler(
+        new ControllerKit(store, registry, ops, "system:kube-scheduler", "default-scheduler", options.clock),
+      ),
+    );
+  }
+
+  stop(): void {
+    for (const c of this.controllers) c.stop();
+  }
+}

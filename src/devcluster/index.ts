@@ -19,6 +19,12 @@ import { Faults } from "./http/faults.js";
 import { OpenApi } from "./http/openapi.js";
 import { ApiServerHandler } from "./http/server.js";
 import { RequestStats } from "./http/stats.js";
+import {
+  type ProxiedPort,
+  type ServiceAddress,
+  ServiceProxy,
+  type ServiceProxyOptions,
+} from "./proxy/service-proxy.js";
 import { defaultService } from "./schemas/builtin-defaults.js";
 import { validateService } from "./schemas/builtin-validation.js";
 import { ClusterIpAllocator } from "./schemas/cluster-ip.js";
@@ -31,6 +37,7 @@ import { Operations, systemContext } from "./writes/operations.js";
 
 export type { WorkloadControllerOptions } from "./controllers/workload-controllers.js";
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
+export type { ProxiedPort, ServiceAddress, ServiceProxyOptions } from "./proxy/service-proxy.js";
 export type { KubeObject } from "./types.js";
 
 export interface DevClusterOptions {
@@ -50,6 +57,11 @@ export interface DevClusterOptions {
    * provisioner) for a node agent that runs the pods. Not together with `simulateWorkloads`.
    */
   workloadControllers?: boolean | WorkloadControllerOptions;
+  /**
+   * Run the Service proxy: every Service port listens on clusterIP:port and on a free port of 127.0.0.1
+   * (see `serviceAddress`), forwarding to ready endpoints from the EndpointSlices.
+   */
+  kubeProxy?: boolean | ServiceProxyOptions;
   /** The range Service clusterIPs are allocated from (the API server's --service-cluster-ip-range). Default 10.96.0.0/12. */
   serviceCIDR?: string;
 }
@@ -68,6 +80,8 @@ export class DevCluster {
   readonly clusterIps: ClusterIpAllocator;
   /** The workload controllers, when `workloadControllers` is on. */
   readonly workloads: WorkloadControllers | undefined;
+  /** The Service proxy, when `kubeProxy` is on. */
+  readonly proxy: ServiceProxy | undefined;
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly server: Server;
@@ -97,6 +111,13 @@ export class DevCluster {
     const wc = options.workloadControllers;
     this.workloads = wc
       ? new WorkloadControllers(this.store, this.registry, this.ops, typeof wc === "object" ? wc : {})
+      : undefined;
+    const kp = options.kubeProxy;
+    this.proxy = kp
+      ? new ServiceProxy(this.store, {
+          onWarning: (m) => console.warn(`kube-proxy: ${m}`),
+          ...(typeof kp === "object" ? kp : {}),
+        })
       : undefined;
     const handler = new ApiServerHandler({
       ops: this.ops,
@@ -206,12 +227,37 @@ export class DevCluster {
     );
   }
 
+  /**
+   * Where the host reaches a Service port through the proxy: `port` is the Service port's number or name
+   * (default: its first port). Waits up to `timeoutMs` for the Service and its listener to appear.
+   */
+  async serviceAddress(
+    namespace: string,
+    name: string,
+    port?: number | string,
+    timeoutMs = 5000,
+  ): Promise<ServiceAddress> {
+    if (!this.proxy) throw new Error("the Service proxy is not running (start the cluster with kubeProxy)");
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ports: ProxiedPort[] = await this.proxy.ports(namespace, name);
+      const match = ports.find((p) => port === undefined || p.port === port || p.portName === port);
+      if (match?.host) return match.host;
+      if (Date.now() > deadline)
+        throw new Error(
+          `service ${namespace}/${name}${port === undefined ? "" : ` port ${port}`} has no proxy listener`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async stop(): Promise<void> {
     this.watches.closeAll();
     this.crds.stop();
     this.gc.stop();
     this.simulator.stop();
     this.workloads?.stop();
+    await this.proxy?.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     await closed;

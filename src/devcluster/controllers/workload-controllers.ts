@@ -8,6 +8,7 @@ import type { Store } from "../storage/store.js";
 import type { Operations } from "../writes/operations.js";
 import { type Clock, type Controller, ControllerKit } from "./controller-kit.js";
 import { DeploymentController } from "./deployment-controller.js";
+import { EndpointSliceController } from "./endpointslice-controller.js";
 import { ReplicaSetController } from "./replicaset-controller.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -37,6 +38,7 @@ export class WorkloadControllers {
     this.controllers.push(
       new DeploymentController(kit("deployment-controller")),
       new ReplicaSetController(kit("replicaset-controller")),
+      new EndpointSliceController(kit("endpointslice-controller")),
       new Scheduler(
         new ControllerKit(store, registry, ops, "system:kube-scheduler", "default-scheduler", options.clock),
       ),

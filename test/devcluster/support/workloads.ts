@@ -1,6 +1,7 @@
 /** Fixtures and readers shared by the workload controller tests. */
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import type { JsonObject, KubeObject } from "../../../src/devcluster/types.js";
+import { systemContext } from "../../../src/devcluster/writes/operations.js";
 
 export const POD_PORT = 20_000 + Math.floor(Math.random() * 20_000);
 
@@ -69,3 +70,15 @@ export function condition(obj: KubeObject | undefined, type: string): JsonObject
 
 export const status = (obj: KubeObject | undefined) => (obj?.status ?? {}) as JsonObject;
 export const spec = (obj: KubeObject | undefined) => (obj?.spec ?? {}) as JsonObject;
+
+/** Deletes an object in process as the admin (the way `kubectl delete` would, without waiting). */
+export function remove(
+  c: DevCluster,
+  plural: string,
+  namespace: string,
+  name: string,
+  group = "",
+  version = "v1",
+): void {
+  c.ops.delete(c.registry.find(group, version, plural)!, namespace, name, {}, systemContext("admin", "test"));
+}

@@ -9,12 +9,15 @@ import type { Operations } from "../writes/operations.js";
 import { type Clock, type Controller, ControllerKit } from "./controller-kit.js";
 import { DeploymentController } from "./deployment-controller.js";
 import { EndpointSliceController } from "./endpointslice-controller.js";
+import { JobController } from "./job-controller.js";
 import { ReplicaSetController } from "./replicaset-controller.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface WorkloadControllerOptions {
   /** The clock the controllers read (deadlines, schedules, availability); tests may move it. */
   clock?: Clock;
+  /** The Job controller's first delay before replacing a failed pod (doubling per failure). Default 10 s. */
+  jobPodFailureBackoffMs?: number;
 }
 
 export class WorkloadControllers {
@@ -39,6 +42,11 @@ export class WorkloadControllers {
       new DeploymentController(kit("deployment-controller")),
       new ReplicaSetController(kit("replicaset-controller")),
       new EndpointSliceController(kit("endpointslice-controller")),
+      new JobController(kit("job-controller"), {
+        ...(options.jobPodFailureBackoffMs !== undefined
+          ? { podFailureBackoffMs: options.jobPodFailureBackoffMs }
+          : {}),
+      }),
       new Scheduler(
         new ControllerKit(store, registry, ops, "system:kube-scheduler", "default-scheduler", options.clock),
       ),

@@ -7,6 +7,7 @@ import type { ResourceRegistry } from "../storage/registry.js";
 import type { Store } from "../storage/store.js";
 import type { Operations } from "../writes/operations.js";
 import { type Clock, type Controller, ControllerKit } from "./controller-kit.js";
+import { CronJobController } from "./cronjob-controller.js";
 import { DeploymentController } from "./deployment-controller.js";
 import { EndpointSliceController } from "./endpointslice-controller.js";
 import { JobController } from "./job-controller.js";
@@ -22,6 +23,7 @@ export interface WorkloadControllerOptions {
 
 export class WorkloadControllers {
   private readonly controllers: Controller[] = [];
+  readonly cronJobs: CronJobController;
 
   constructor(
     store: Store,
@@ -38,7 +40,9 @@ export class WorkloadControllers {
         component,
         options.clock,
       );
+    this.cronJobs = new CronJobController(kit("cronjob-controller"));
     this.controllers.push(
+      this.cronJobs,
       new DeploymentController(kit("deployment-controller")),
       new ReplicaSetController(kit("replicaset-controller")),
       new EndpointSliceController(kit("endpointslice-controller")),
@@ -51,6 +55,11 @@ export class WorkloadControllers {
         new ControllerKit(store, registry, ops, "system:kube-scheduler", "default-scheduler", options.clock),
       ),
     );
+  }
+
+  /** Looks at every CronJob again, e.g. after a test moved the `clock`. */
+  resync(): void {
+    this.cronJobs.resync();
   }
 
   stop(): void {

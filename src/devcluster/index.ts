@@ -251,6 +251,14 @@ export class DevCluster {
     }
   }
 
+  /**
+   * The host directory that stands for a bound PersistentVolumeClaim (for the kubelet to mount), or
+   * undefined while the claim is not bound or the workload controllers are off.
+   */
+  volumeDirectory(namespace: string, claimName: string): string | undefined {
+    return this.workloads?.volumes.volumeDirectory(namespace, claimName);
+  }
+
   async stop(): Promise<void> {
     this.watches.closeAll();
     this.crds.stop();

@@ -13,10 +13,13 @@ import { EndpointSliceController } from "./endpointslice-controller.js";
 import { JobController } from "./job-controller.js";
 import { ReplicaSetController } from "./replicaset-controller.js";
 import { Scheduler } from "./scheduler.js";
+import { VolumeProvisioner } from "./volume-provisioner.js";
 
 export interface WorkloadControllerOptions {
   /** The clock the controllers read (deadlines, schedules, availability); tests may move it. */
   clock?: Clock;
+  /** Where PersistentVolumeClaims get their directories. Default: a temporary directory, removed at stop. */
+  volumeWorkDir?: string;
   /** The Job controller's first delay before replacing a failed pod (doubling per failure). Default 10 s. */
   jobPodFailureBackoffMs?: number;
 }
@@ -24,6 +27,7 @@ export interface WorkloadControllerOptions {
 export class WorkloadControllers {
   private readonly controllers: Controller[] = [];
   readonly cronJobs: CronJobController;
+  readonly volumes: VolumeProvisioner;
 
   constructor(
     store: Store,
@@ -41,8 +45,12 @@ export class WorkloadControllers {
         options.clock,
       );
     this.cronJobs = new CronJobController(kit("cronjob-controller"));
+    this.volumes = new VolumeProvisioner(kit("persistent-volume-binder", "persistentvolume-controller"), {
+      ...(options.volumeWorkDir !== undefined ? { workDir: options.volumeWorkDir } : {}),
+    });
     this.controllers.push(
       this.cronJobs,
+      this.volumes,
       new DeploymentController(kit("deployment-controller")),
       new ReplicaSetController(kit("replicaset-controller")),
       new EndpointSliceController(kit("endpointslice-controller")),

@@ -209,6 +209,14 @@ export function formatLabelSelector(selector: unknown): string {
     .join(",");
 }
 
+/** The -o wide cells of a workload: its template's containers and images, and its selector. */
+function workloadWideCells(workloadSpec: JsonObject): [string, string, string] {
+  return [
+    ...containerCells(podTemplateSpec(workloadSpec.template)),
+    formatLabelSelector(workloadSpec.selector),
+  ];
+}
+
 const printBool = (v: unknown) => (v === undefined ? "<unset>" : v === true ? "True" : "False");
 
 function conditionTrue(o: KubeObject, type: string): boolean {
@@ -405,8 +413,7 @@ Object.assign(builtinTables, {
       n(status(o).replicas),
       n(status(o).readyReplicas),
       created(o),
-      ...containerCells(podTemplateSpec(spec(o).template)),
-      formatLabelSelector(spec(o).selector),
+      ...workloadWideCells(spec(o)),
     ],
   },
   Job: {
@@ -426,8 +433,7 @@ Object.assign(builtinTables, {
       jobCompletions(o),
       jobDuration(o),
       created(o),
-      ...containerCells(podTemplateSpec(spec(o).template)),
-      formatLabelSelector(spec(o).selector),
+      ...workloadWideCells(spec(o)),
     ],
   },
   CronJob: {
@@ -455,8 +461,7 @@ Object.assign(builtinTables, {
         Array.isArray(status(o).active) ? (status(o).active as unknown[]).length : 0,
         typeof last === "string" ? age(last) : "<none>",
         created(o),
-        ...containerCells(podTemplateSpec(jobSpec.template)),
-        formatLabelSelector(jobSpec.selector),
+        ...workloadWideCells(jobSpec),
       ];
     },
   },

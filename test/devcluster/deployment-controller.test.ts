@@ -276,6 +276,30 @@ describe("Deployment and ReplicaSet controllers", () => {
     expect(revisions.sort()).toEqual(["3", "4"]);
   });
 
+  it("holds a paused Deployment's rollout and reports it, then resumes", async () => {
+    c.apply(rollingDeployment("held", { replicas: 2 }));
+    await eventually(rolledOut("held", 2), 10_000);
+    const paused = rollingDeployment("held", { replicas: 2, image: "example/app:2" });
+    (paused.spec as Record<string, unknown>).paused = true;
+    c.apply(paused);
+    const d = await eventually(() => {
+      const x = deployment("held");
+      return condition(x, "Progressing")?.reason === "DeploymentPaused" ? x : undefined;
+    }, 5000);
+    expect(condition(d, "Progressing")).toMatchObject({ status: "Unknown", message: "Deployment is paused" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(replicaSets("held")).toHaveLength(1);
+    // Scaling still works while paused.
+    const scaled = rollingDeployment("held", { replicas: 3, image: "example/app:2" });
+    (scaled.spec as Record<string, unknown>).paused = true;
+    c.apply(scaled);
+    await eventually(() => (spec(replicaSets("held")[0]).replicas === 3 ? true : undefined), 5000);
+    c.apply(rollingDeployment("held", { replicas: 3, image: "example/app:2" }));
+    const resumed = await eventually(rolledOut("held", 3), 15_000);
+    expect(replicaSets("held")).toHaveLength(2);
+    expect(resumed.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("2");
+  });
+
   describe.skipIf(!bin)("with kubectl", () => {
     const kubectl = () => new Kubectl(bin!, c);
 
@@ -303,6 +327,19 @@ describe("Deployment and ReplicaSet controllers", () => {
       });
       expect(stuck.code).not.toBe(0);
       expect(stuck.stderr).toContain('deployment "watched" exceeded its progress deadline');
+      // Undo brings back revision 2's template: its ReplicaSet becomes the new one again, as revision 4.
+      expect(await k.ok(["rollout", "undo", "deployment/watched"])).toContain(
+        "deployment.apps/watched rolled back",
+      );
+      const back = await k.run(["rollout", "status", "deployment/watched", "--timeout=30s"], {
+        timeoutMs: 40_000,
+      });
+      expect(back.code, back.stderr).toBe(0);
+      expect(
+        await k.ok(["get", "deployment/watched", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]),
+      ).toBe("example/app:2");
+      const revisions = await k.ok(["rollout", "history", "deployment/watched"]);
+      expect(revisions).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n3\s+<none>\n4\s+<none>/);
     });
 
     it("prints pods and ReplicaSets as kubectl does", async () => {

@@ -13,11 +13,21 @@ import type { AddressInfo, Socket } from "node:net";
 import { kubeconfigYaml } from "./auth/kubeconfig.js";
 import { bootstrapRbacObjects, RbacAuthorizer } from "./auth/rbac.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
+import { type WorkloadControllerOptions, WorkloadControllers } from "./controllers/workload-controllers.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
 import { Faults } from "./http/faults.js";
 import { OpenApi } from "./http/openapi.js";
 import { ApiServerHandler } from "./http/server.js";
 import { RequestStats } from "./http/stats.js";
+import {
+  type ProxiedPort,
+  type ServiceAddress,
+  ServiceProxy,
+  type ServiceProxyOptions,
+} from "./proxy/service-proxy.js";
+import { defaultService } from "./schemas/builtin-defaults.js";
+import { validateService } from "./schemas/builtin-validation.js";
+import { ClusterIpAllocator } from "./schemas/cluster-ip.js";
 import { CrdController, prepareCrd, validateCrd } from "./schemas/crd.js";
 import { ResourceRegistry } from "./storage/registry.js";
 import { Store } from "./storage/store.js";
@@ -25,7 +35,9 @@ import { WatchHub } from "./storage/watch.js";
 import type { KubeObject } from "./types.js";
 import { Operations, systemContext } from "./writes/operations.js";
 
+export type { WorkloadControllerOptions } from "./controllers/workload-controllers.js";
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
+export type { ProxiedPort, ServiceAddress, ServiceProxyOptions } from "./proxy/service-proxy.js";
 export type { KubeObject } from "./types.js";
 
 export interface DevClusterOptions {
@@ -40,6 +52,18 @@ export interface DevClusterOptions {
   watchHistory?: number;
   /** Interval of BOOKMARK events on watches that allow them. Default 5000 ms. */
   bookmarkIntervalMs?: number;
+  /**
+   * Run the workload controllers (Deployment, ReplicaSet, Job, CronJob, scheduler, EndpointSlice, volume
+   * provisioner) for a node agent that runs the pods. Not together with `simulateWorkloads`.
+   */
+  workloadControllers?: boolean | WorkloadControllerOptions;
+  /**
+   * Run the Service proxy: every Service port listens on clusterIP:port and on a free port of 127.0.0.1
+   * (see `serviceAddress`), forwarding to ready endpoints from the EndpointSlices.
+   */
+  kubeProxy?: boolean | ServiceProxyOptions;
+  /** The range Service clusterIPs are allocated from (the API server's --service-cluster-ip-range). Default 10.96.0.0/12. */
+  serviceCIDR?: string;
 }
 
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -53,6 +77,11 @@ export class DevCluster {
   readonly stats = new RequestStats();
   readonly simulator: WorkloadSimulator;
   readonly authorizer: RbacAuthorizer;
+  readonly clusterIps: ClusterIpAllocator;
+  /** The workload controllers, when `workloadControllers` is on. */
+  readonly workloads: WorkloadControllers | undefined;
+  /** The Service proxy, when `kubeProxy` is on. */
+  readonly proxy: ServiceProxy | undefined;
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly server: Server;
@@ -70,12 +99,26 @@ export class DevCluster {
     this.authorizer = new RbacAuthorizer(this.store);
     this.crds = new CrdController(this.store, this.registry, this.ops);
     this.gc = new GarbageCollector(this.store, this.registry, this.ops);
+    this.clusterIps = this.allocateClusterIps(options.serviceCIDR ?? "10.96.0.0/12");
     const sim = options.simulateWorkloads;
+    if (sim && options.workloadControllers)
+      throw new Error("simulateWorkloads and workloadControllers both write workload status: choose one");
     this.simulator = new WorkloadSimulator(this.store, this.registry, this.ops, {
       enabled: Boolean(sim),
       readyDelayMs: typeof sim === "object" ? (sim.readyDelayMs ?? 0) : 0,
     });
     this.bootstrap();
+    const wc = options.workloadControllers;
+    this.workloads = wc
+      ? new WorkloadControllers(this.store, this.registry, this.ops, typeof wc === "object" ? wc : {})
+      : undefined;
+    const kp = options.kubeProxy;
+    this.proxy = kp
+      ? new ServiceProxy(this.store, {
+          onWarning: (m) => console.warn(`kube-proxy: ${m}`),
+          ...(typeof kp === "object" ? kp : {}),
+        })
+      : undefined;
     const handler = new ApiServerHandler({
       ops: this.ops,
       registry: this.registry,
@@ -93,6 +136,29 @@ export class DevCluster {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));
     });
+  }
+
+  /** Services get their clusterIP from this cluster's range; an address is free again once its Service is gone. */
+  private allocateClusterIps(cidr: string): ClusterIpAllocator {
+    const allocator = new ClusterIpAllocator(cidr);
+    const services = this.registry.find("", "v1", "services")!;
+    services.prepare = (obj, old) => defaultService(obj, old, allocator);
+    services.validate = (obj, old) => {
+      const spec = obj.spec as { clusterIP?: string } | undefined;
+      const previous = (old?.spec as { clusterIP?: string } | undefined)?.clusterIP;
+      return [
+        ...validateService(obj, old),
+        ...(spec?.clusterIP ? allocator.check(spec.clusterIP, previous) : []),
+      ];
+    };
+    this.store.subscribe((e) => {
+      if (e.storageKey !== services.storageKey) return;
+      const ip = (e.object.spec as { clusterIP?: string } | undefined)?.clusterIP;
+      if (!ip || ip === "None") return;
+      if (e.type === "DELETED") allocator.release(ip);
+      else allocator.take(ip);
+    });
+    return allocator;
   }
 
   private bootstrap(): void {
@@ -161,11 +227,45 @@ export class DevCluster {
     );
   }
 
+  /**
+   * Where the host reaches a Service port through the proxy: `port` is the Service port's number or name
+   * (default: its first port). Waits up to `timeoutMs` for the Service and its listener to appear.
+   */
+  async serviceAddress(
+    namespace: string,
+    name: string,
+    port?: number | string,
+    timeoutMs = 5000,
+  ): Promise<ServiceAddress> {
+    if (!this.proxy) throw new Error("the Service proxy is not running (start the cluster with kubeProxy)");
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ports: ProxiedPort[] = await this.proxy.ports(namespace, name);
+      const match = ports.find((p) => port === undefined || p.port === port || p.portName === port);
+      if (match?.host) return match.host;
+      if (Date.now() > deadline)
+        throw new Error(
+          `service ${namespace}/${name}${port === undefined ? "" : ` port ${port}`} has no proxy listener`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * The host directory that stands for a bound PersistentVolumeClaim (for the kubelet to mount), or
+   * undefined while the claim is not bound or the workload controllers are off.
+   */
+  volumeDirectory(namespace: string, claimName: string): string | undefined {
+    return this.workloads?.volumes.volumeDirectory(namespace, claimName);
+  }
+
   async stop(): Promise<void> {
     this.watches.closeAll();
     this.crds.stop();
     this.gc.stop();
     this.simulator.stop();
+    this.workloads?.stop();
+    await this.proxy?.stop();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     await closed;

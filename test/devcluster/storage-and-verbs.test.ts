@@ -265,11 +265,20 @@ describe("storage and verbs", () => {
       "events.k8s.io",
       "rbac.authorization.k8s.io",
       "apiextensions.k8s.io",
+      "batch",
+      "discovery.k8s.io",
     ])
       expect(groups).toContain(g);
     const apps = (await call(c, "GET", "/apis/apps/v1")).body;
     const names = apps.resources.map((r: { name: string }) => r.name);
-    expect(names).toEqual(["deployments", "deployments/status", "deployments/scale"]);
+    expect(names).toEqual([
+      "deployments",
+      "deployments/status",
+      "deployments/scale",
+      "replicasets",
+      "replicasets/status",
+      "replicasets/scale",
+    ]);
     expect(apps.resources[2]).toMatchObject({ kind: "Scale", group: "autoscaling", version: "v1" });
     const unknown = await call(c, "GET", "/apis/apps/v1/namespaces/default/statefulsets");
     expect(unknown.status).toBe(404);

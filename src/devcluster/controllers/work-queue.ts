@@ -1,10 +1,12 @@
 /**
  * A tiny deduplicating work queue for the in-process controllers (CRD establishing, garbage collector,
- * namespace deletion, workload simulator). Work runs outside the store's event delivery, like a real
- * controller reacting to a watch, and errors are retried with a delay rather than lost.
+ * namespace deletion, workload simulator, workload controllers). Work runs outside the store's event
+ * delivery, like a real controller reacting to a watch, and errors are retried with a delay rather than lost.
+ * A key asked for both later and sooner runs at the sooner time (as client-go's AddAfter), so a controller
+ * can always ask to be woken for its next deadline.
  */
 export class WorkQueue {
-  private readonly pending = new Map<string, NodeJS.Timeout | "immediate">();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout | "immediate"; due: number }>();
   private stopped = false;
 
   constructor(
@@ -14,16 +16,17 @@ export class WorkQueue {
 
   add(key: string, delayMs = 0): void {
     if (this.stopped) return;
+    const due = Date.now() + Math.max(0, delayMs);
     const existing = this.pending.get(key);
-    if (existing === "immediate" || (existing && delayMs > 0)) return;
-    if (existing) clearTimeout(existing);
+    if (existing && (existing.timer === "immediate" || existing.due <= due)) return;
+    if (existing && existing.timer !== "immediate") clearTimeout(existing.timer);
     if (delayMs <= 0) {
-      this.pending.set(key, "immediate");
+      this.pending.set(key, { timer: "immediate", due });
       setImmediate(() => this.run(key));
     } else {
       const t = setTimeout(() => this.run(key), delayMs);
       t.unref();
-      this.pending.set(key, t);
+      this.pending.set(key, { timer: t, due });
     }
   }
 
@@ -40,7 +43,7 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.pending.values()) if (t !== "immediate") clearTimeout(t);
+    for (const { timer } of this.pending.values()) if (timer !== "immediate") clearTimeout(timer);
     this.pending.clear();
   }
 }

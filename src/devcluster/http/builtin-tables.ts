@@ -1,6 +1,6 @@
 /** The default `kubectl get` columns of the built-in kinds, computed server-side as the real server does. */
 import type { PrinterColumn } from "../storage/resource-type.js";
-import { age } from "../time-format.js";
+import { age, humanDuration } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 
 type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
@@ -72,15 +72,31 @@ export const builtinTables: Record<string, Table> = {
     ],
   },
   Pod: {
-    columns: [NAME, col("Ready"), col("Status"), col("Restarts", "", "string"), AGE],
-    cells: (o) => {
-      const cs = Array.isArray(status(o).containerStatuses)
-        ? (status(o).containerStatuses as JsonObject[])
-        : [];
-      const total = Array.isArray(spec(o).containers) ? (spec(o).containers as unknown[]).length : 0;
-      const ready = cs.filter((c) => c.ready === true).length;
-      return [o.metadata.name, `${ready}/${total}`, status(o).phase ?? "Pending", "0", created(o)];
-    },
+    columns: [
+      NAME,
+      col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+      col("Status", "The aggregate status of the containers in this pod."),
+      col(
+        "Restarts",
+        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+      ),
+      AGE,
+      col("IP", "podIP address allocated to the pod.", "string", 1),
+      col("Node", "NodeName indicates in which node this pod is scheduled.", "string", 1),
+      col(
+        "Nominated Node",
+        "nominatedNodeName is set when this pod preempts other pods on the node.",
+        "string",
+        1,
+      ),
+      col(
+        "Readiness Gates",
+        "If specified, all readiness gates will be evaluated for pod readiness.",
+        "string",
+        1,
+      ),
+    ],
+    cells: podCells,
   },
   Deployment: {
     columns: [NAME, col("Ready"), col("Up-to-date", "", "integer"), col("Available", "", "integer"), AGE],
@@ -155,5 +171,407 @@ export const builtinTables: Record<string, Table> = {
     cells: (o) => [o.metadata.name, o.metadata.creationTimestamp],
   },
 };
+
+const CONTAINERS = col("Containers", "Names of each container in the template.", "string", 1);
+const IMAGES = col("Images", "Images referenced by each container in the template.", "string", 1);
+const SELECTOR = col("Selector", "A label query over pods that should match the replica count.", "string", 1);
+
+function podTemplateSpec(template: unknown): JsonObject {
+  return isObject(template) && isObject(template.spec) ? template.spec : {};
+}
+
+/** layoutContainerCells: container names and images, comma-separated. */
+function containerCells(podSpec: JsonObject): [string, string] {
+  const containers = Array.isArray(podSpec.containers) ? (podSpec.containers as JsonObject[]) : [];
+  return [containers.map((c) => String(c.name)).join(","), containers.map((c) => String(c.image)).join(",")];
+}
+
+/** metav1.FormatLabelSelector: requirements sorted by key, "<none>" for an empty selector. */
+export function formatLabelSelector(selector: unknown): string {
+  if (!isObject(selector)) return "<none>";
+  const reqs: [string, string][] = [];
+  if (isObject(selector.matchLabels))
+    for (const [k, v] of Object.entries(selector.matchLabels)) reqs.push([k, `${k}=${v}`]);
+  for (const e of Array.isArray(selector.matchExpressions)
+    ? (selector.matchExpressions as JsonObject[])
+    : []) {
+    const key = String(e.key);
+    const values = (Array.isArray(e.values) ? (e.values as string[]) : []).slice().sort().join(",");
+    if (e.operator === "In") reqs.push([key, `${key} in (${values})`]);
+    else if (e.operator === "NotIn") reqs.push([key, `${key} notin (${values})`]);
+    else if (e.operator === "Exists") reqs.push([key, key]);
+    else if (e.operator === "DoesNotExist") reqs.push([key, `!${key}`]);
+  }
+  if (reqs.length === 0) return "<none>";
+  return reqs
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, r]) => r)
+    .join(",");
+}
+
+/** The -o wide cells of a workload: its template's containers and images, and its selector. */
+function workloadWideCells(workloadSpec: JsonObject): [string, string, string] {
+  return [
+    ...containerCells(podTemplateSpec(workloadSpec.template)),
+    formatLabelSelector(workloadSpec.selector),
+  ];
+}
+
+const printBool = (v: unknown) => (v === undefined ? "<unset>" : v === true ? "True" : "False");
+
+function conditionTrue(o: KubeObject, type: string): boolean {
+  const conditions = Array.isArray(status(o).conditions) ? (status(o).conditions as JsonObject[]) : [];
+  return conditions.some((c) => c.type === type && c.status === "True");
+}
+
+interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  started?: boolean;
+  state?: { waiting?: JsonObject; running?: JsonObject; terminated?: JsonObject };
+  lastState?: { terminated?: JsonObject };
+}
+
+/** printPod: READY, the STATUS reason kubectl shows (Init:x/y, CrashLoopBackOff, Completed, Terminating...), RESTARTS. */
+function podCells(o: KubeObject): unknown[] {
+  const podSpec = spec(o);
+  const st = status(o);
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  const inits = Array.isArray(podSpec.initContainers) ? (podSpec.initContainers as JsonObject[]) : [];
+  const restartable = new Set(inits.filter((c) => c.restartPolicy === "Always").map((c) => String(c.name)));
+  let total = containers.length + restartable.size;
+  let ready = 0;
+  let restarts = 0;
+  let lastRestart = 0;
+  let reason = String(st.reason ?? st.phase ?? "Pending");
+  const conditions = Array.isArray(st.conditions) ? (st.conditions as JsonObject[]) : [];
+  if (conditions.some((c) => c.type === "PodScheduled" && c.reason === "SchedulingGated"))
+    reason = "SchedulingGated";
+  const noteRestart = (c: ContainerStatus) => {
+    const finished = c.lastState?.terminated?.finishedAt;
+    if (typeof finished === "string") lastRestart = Math.max(lastRestart, Date.parse(finished));
+  };
+  const initStatuses = (
+    Array.isArray(st.initContainerStatuses) ? st.initContainerStatuses : []
+  ) as ContainerStatus[];
+  let initializing = false;
+  let sidecarRestarts = 0;
+  let sidecarLastRestart = 0;
+  for (const [i, c] of initStatuses.entries()) {
+    restarts += c.restartCount ?? 0;
+    noteRestart(c);
+    const isSidecar = restartable.has(String(c.name));
+    if (isSidecar) {
+      sidecarRestarts += c.restartCount ?? 0;
+      const finished = c.lastState?.terminated?.finishedAt;
+      if (typeof finished === "string")
+        sidecarLastRestart = Math.max(sidecarLastRestart, Date.parse(finished));
+    }
+    const term = c.state?.terminated;
+    const waiting = c.state?.waiting;
+    if (term && term.exitCode === 0) continue;
+    if (isSidecar && c.started) {
+      if (c.ready) ready++;
+      continue;
+    }
+    if (term) {
+      reason = term.reason
+        ? `Init:${term.reason}`
+        : term.signal
+          ? `Init:Signal:${term.signal}`
+          : `Init:ExitCode:${term.exitCode}`;
+    } else if (waiting?.reason && waiting.reason !== "PodInitializing") reason = `Init:${waiting.reason}`;
+    else reason = `Init:${i}/${inits.length}`;
+    initializing = true;
+    break;
+  }
+  const initialized = conditions.some((c) => c.type === "Initialized" && c.status === "True");
+  if (!initializing || initialized) {
+    restarts = sidecarRestarts;
+    lastRestart = sidecarLastRestart;
+    let hasRunning = false;
+    const statuses = (Array.isArray(st.containerStatuses) ? st.containerStatuses : []) as ContainerStatus[];
+    for (const c of [...statuses].reverse()) {
+      restarts += c.restartCount ?? 0;
+      noteRestart(c);
+      const term = c.state?.terminated;
+      const waiting = c.state?.waiting;
+      if (waiting?.reason) reason = String(waiting.reason);
+      else if (term?.reason) reason = String(term.reason);
+      else if (term) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        ready++;
+      }
+    }
+    if (reason === "Completed" && hasRunning)
+      reason = conditions.some((c) => c.type === "Ready" && c.status === "True") ? "Running" : "NotReady";
+  }
+  const phase = st.phase;
+  if (o.metadata.deletionTimestamp && st.reason === "NodeLost") reason = "Unknown";
+  else if (o.metadata.deletionTimestamp && phase !== "Succeeded" && phase !== "Failed")
+    reason = "Terminating";
+  const restartsCell =
+    restarts !== 0 && lastRestart > 0
+      ? `${restarts} (${age(new Date(lastRestart).toISOString())} ago)`
+      : String(restarts);
+  const podIPs = Array.isArray(st.podIPs) ? (st.podIPs as JsonObject[]) : [];
+  const gates = Array.isArray(podSpec.readinessGates) ? (podSpec.readinessGates as JsonObject[]) : [];
+  const gatesCell =
+    gates.length === 0
+      ? "<none>"
+      : `${gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === "True")).length}/${gates.length}`;
+  total = Math.max(total, 0);
+  return [
+    o.metadata.name,
+    `${ready}/${total}`,
+    reason,
+    restartsCell,
+    created(o),
+    String(podIPs[0]?.ip ?? st.podIP ?? "") || "<none>",
+    String(podSpec.nodeName ?? "") || "<none>",
+    String(st.nominatedNodeName ?? "") || "<none>",
+    gatesCell,
+  ];
+}
+
+function jobStatus(o: KubeObject): string {
+  if (conditionTrue(o, "Complete")) return "Complete";
+  if (conditionTrue(o, "Failed")) return "Failed";
+  if (o.metadata.deletionTimestamp) return "Terminating";
+  if (conditionTrue(o, "Suspended")) return "Suspended";
+  if (conditionTrue(o, "FailureTarget")) return "FailureTarget";
+  if (conditionTrue(o, "SuccessCriteriaMet")) return "SuccessCriteriaMet";
+  return "Running";
+}
+
+function jobCompletions(o: KubeObject): string {
+  const succeeded = n(status(o).succeeded);
+  if (typeof spec(o).completions === "number") return `${succeeded}/${spec(o).completions}`;
+  const parallelism = n(spec(o).parallelism);
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function jobDuration(o: KubeObject): string {
+  const start = status(o).startTime;
+  if (typeof start !== "string") return "";
+  const end = status(o).completionTime;
+  return humanDuration((typeof end === "string" ? Date.parse(end) : Date.now()) - Date.parse(start));
+}
+
+/** The first three of a list, then "+ N more...", as kubectl prints EndpointSlices. */
+function listWithMore(items: string[]): string {
+  if (items.length === 0) return "<unset>";
+  const shown = items.slice(0, 3).join(",");
+  return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
+}
+
+function nodeStatus(o: KubeObject): string {
+  const conditions = Array.isArray(status(o).conditions) ? (status(o).conditions as JsonObject[]) : [];
+  const readyCond = conditions.find((c) => c.type === "Ready");
+  const parts = [readyCond ? (readyCond.status === "True" ? "Ready" : "NotReady") : "Unknown"];
+  if (spec(o).unschedulable === true) parts.push("SchedulingDisabled");
+  return parts.join(",");
+}
+
+function nodeRoles(o: KubeObject): string {
+  const roles = new Set<string>();
+  for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
+    if (k.startsWith("node-role.kubernetes.io/")) roles.add(k.slice("node-role.kubernetes.io/".length));
+    else if (k === "kubernetes.io/role" && v) roles.add(v);
+  }
+  return roles.size ? [...roles].sort().join(",") : "<none>";
+}
+
+const ACCESS_MODES: Record<string, string> = {
+  ReadWriteOnce: "RWO",
+  ReadOnlyMany: "ROX",
+  ReadWriteMany: "RWX",
+  ReadWriteOncePod: "RWOP",
+};
+
+Object.assign(builtinTables, {
+  ReplicaSet: {
+    columns: [
+      NAME,
+      col("Desired", "Replicas is the number of desired pods.", "integer"),
+      col("Current", "Replicas is the most recently observed number of non-terminating pods.", "integer"),
+      col(
+        "Ready",
+        "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.",
+        "integer",
+      ),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o: KubeObject) => [
+      o.metadata.name,
+      n(spec(o).replicas),
+      n(status(o).replicas),
+      n(status(o).readyReplicas),
+      created(o),
+      ...workloadWideCells(spec(o)),
+    ],
+  },
+  Job: {
+    columns: [
+      NAME,
+      col("Status", "Status of the job."),
+      col("Completions", "The number of pods which reached phase Succeeded."),
+      col("Duration", "Time required to complete the job."),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o: KubeObject) => [
+      o.metadata.name,
+      jobStatus(o),
+      jobCompletions(o),
+      jobDuration(o),
+      created(o),
+      ...workloadWideCells(spec(o)),
+    ],
+  },
+  CronJob: {
+    columns: [
+      NAME,
+      col("Schedule", "The schedule in Cron format."),
+      col("Timezone", "The time zone name for the given schedule."),
+      col("Suspend", "This flag tells the controller to suspend subsequent executions.", "boolean"),
+      col("Active", "A list of pointers to currently running jobs.", "integer"),
+      col("Last Schedule", "Information when was the last time the job was successfully scheduled."),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    cells: (o: KubeObject) => {
+      const jobTemplate = isObject(spec(o).jobTemplate) ? (spec(o).jobTemplate as JsonObject) : {};
+      const jobSpec = isObject(jobTemplate.spec) ? jobTemplate.spec : {};
+      const last = status(o).lastScheduleTime;
+      return [
+        o.metadata.name,
+        spec(o).schedule ?? "",
+        spec(o).timeZone ?? "<none>",
+        printBool(spec(o).suspend),
+        Array.isArray(status(o).active) ? (status(o).active as unknown[]).length : 0,
+        typeof last === "string" ? age(last) : "<none>",
+        created(o),
+        ...workloadWideCells(jobSpec),
+      ];
+    },
+  },
+  EndpointSlice: {
+    columns: [NAME, col("AddressType"), col("Ports"), col("Endpoints"), AGE],
+    cells: (o: KubeObject) => {
+      const ports = Array.isArray(o.ports) ? (o.ports as JsonObject[]) : [];
+      const endpoints = Array.isArray(o.endpoints) ? (o.endpoints as JsonObject[]) : [];
+      const addresses = endpoints.flatMap((e) =>
+        Array.isArray(e.addresses) ? (e.addresses as string[]) : [],
+      );
+      return [
+        o.metadata.name,
+        o.addressType ?? "",
+        listWithMore(ports.map((p) => String(p.port ?? p.name ?? "*"))),
+        listWithMore(addresses),
+        created(o),
+      ];
+    },
+  },
+  Node: {
+    columns: [
+      NAME,
+      col("Status", "The status of the node"),
+      col("Roles", "The roles of the node"),
+      AGE,
+      col("Version", "Kubelet Version reported by the node."),
+      col(
+        "Internal-IP",
+        "List of addresses reachable to the node. Queried from cloud provider, if available.",
+        "string",
+        1,
+      ),
+      col(
+        "External-IP",
+        "List of addresses reachable to the node. Queried from cloud provider, if available.",
+        "string",
+        1,
+      ),
+      col(
+        "OS-Image",
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+        "string",
+        1,
+      ),
+      col(
+        "Kernel-Version",
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+        "string",
+        1,
+      ),
+      col(
+        "Container-Runtime",
+        "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+        "string",
+        1,
+      ),
+    ],
+    cells: (o: KubeObject) => {
+      const info = isObject(status(o).nodeInfo) ? (status(o).nodeInfo as JsonObject) : {};
+      const addresses = Array.isArray(status(o).addresses) ? (status(o).addresses as JsonObject[]) : [];
+      const address = (type: string) => String(addresses.find((a) => a.type === type)?.address ?? "<none>");
+      const known = (v: unknown) => (typeof v === "string" && v ? v : "<unknown>");
+      return [
+        o.metadata.name,
+        nodeStatus(o),
+        nodeRoles(o),
+        created(o),
+        String(info.kubeletVersion ?? ""),
+        address("InternalIP"),
+        address("ExternalIP"),
+        known(info.osImage),
+        known(info.kernelVersion),
+        known(info.containerRuntimeVersion),
+      ];
+    },
+  },
+  PersistentVolume: {
+    columns: [
+      NAME,
+      col("Capacity"),
+      col("Access Modes"),
+      col("Reclaim Policy"),
+      col("Status"),
+      col("Claim"),
+      col("StorageClass"),
+      col("VolumeAttributesClass"),
+      col("Reason"),
+      AGE,
+      col("VolumeMode", "", "string", 1),
+    ],
+    cells: (o: KubeObject) => {
+      const claimRef = isObject(spec(o).claimRef) ? (spec(o).claimRef as JsonObject) : undefined;
+      const capacity = isObject(spec(o).capacity) ? (spec(o).capacity as JsonObject) : {};
+      const modes = Array.isArray(spec(o).accessModes) ? (spec(o).accessModes as string[]) : [];
+      return [
+        o.metadata.name,
+        String(capacity.storage ?? ""),
+        modes.map((m) => ACCESS_MODES[m] ?? m).join(","),
+        String(spec(o).persistentVolumeReclaimPolicy ?? ""),
+        String(status(o).phase ?? ""),
+        claimRef ? `${claimRef.namespace}/${claimRef.name}` : "",
+        String(spec(o).storageClassName ?? ""),
+        String(spec(o).volumeAttributesClassName ?? "") || "<unset>",
+        String(status(o).reason ?? ""),
+        created(o),
+        String(spec(o).volumeMode ?? "Filesystem"),
+      ];
+    },
+  },
+} satisfies Record<string, Table>);
 
 export const defaultTable: Table = { columns: [NAME, AGE], cells: (o) => [o.metadata.name, created(o)] };

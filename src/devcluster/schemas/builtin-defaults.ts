@@ -2,7 +2,9 @@
  * Server-side defaulting of the built-in kinds, for the fields the project's objects use. A client that
  * compares what it sent with what it reads back sees the same extra fields as on a real cluster.
  */
+import { randomUUID } from "node:crypto";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { ClusterIpAllocator } from "./cluster-ip.js";
 
 function setDefault(o: JsonObject, key: string, value: unknown): void {
   if (o[key] === undefined) o[key] = value;
@@ -53,14 +55,14 @@ export function defaultDeployment(obj: KubeObject): void {
   }
 }
 
-let nextClusterIp = 1;
+/** Used when no cluster wired its own allocator in (a registry on its own, in unit tests). */
+const fallbackClusterIps = new ClusterIpAllocator("10.96.0.0/12");
 
-function allocateClusterIp(): string {
-  const n = nextClusterIp++;
-  return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
-}
-
-export function defaultService(obj: KubeObject, old: KubeObject | undefined): void {
+export function defaultService(
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  clusterIps: ClusterIpAllocator = fallbackClusterIps,
+): void {
   const spec = obj.spec;
   if (!isObject(spec)) return;
   setDefault(spec, "type", "ClusterIP");
@@ -75,7 +77,7 @@ export function defaultService(obj: KubeObject, old: KubeObject | undefined): vo
   }
   const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
   if (spec.clusterIP === undefined || spec.clusterIP === "") {
-    spec.clusterIP = (oldSpec?.clusterIP as string | undefined) ?? allocateClusterIp();
+    spec.clusterIP = (oldSpec?.clusterIP as string | undefined) ?? clusterIps.allocate() ?? "";
   }
   setDefault(spec, "clusterIPs", spec.clusterIP === "None" ? ["None"] : [spec.clusterIP]);
   setDefault(spec, "ipFamilies", ["IPv4"]);
@@ -110,4 +112,85 @@ export function defaultPersistentVolumeClaim(obj: KubeObject): void {
 export function defaultPod(obj: KubeObject): void {
   defaultPodSpec(obj.spec);
   if (!isObject(obj.status)) obj.status = { phase: "Pending", qosClass: "BestEffort" };
+}
+
+export function defaultReplicaSet(obj: KubeObject): void {
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  setDefault(spec, "replicas", 1);
+  const template = spec.template;
+  if (isObject(template)) {
+    setDefault(template, "metadata", {});
+    defaultPodSpec(template.spec);
+  }
+}
+
+export const JOB_NAME_LABELS = ["job-name", "batch.kubernetes.io/job-name"];
+export const CONTROLLER_UID_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid"];
+
+/**
+ * SetDefaults_Job and the Job strategy's generated selector: the pods of a Job are selected by its own
+ * uid (so the uid is fixed here, at creation), and carry its name for people to select by.
+ */
+export function defaultJob(obj: KubeObject, old: KubeObject | undefined): void {
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  setDefault(spec, "parallelism", 1);
+  setDefault(spec, "backoffLimit", spec.backoffLimitPerIndex === undefined ? 6 : 2147483647);
+  setDefault(spec, "completionMode", "NonIndexed");
+  setDefault(spec, "suspend", false);
+  setDefault(
+    spec,
+    "podReplacementPolicy",
+    spec.podFailurePolicy === undefined ? "TerminatingOrFailed" : "Failed",
+  );
+  setDefault(spec, "manualSelector", false);
+  setDefault(spec, "template", {});
+  const template = spec.template as JsonObject;
+  setDefault(template, "metadata", {});
+  defaultPodSpec(template.spec);
+  if (old || spec.manualSelector === true) return;
+  obj.metadata.uid ??= randomUUID();
+  const tmeta = template.metadata as JsonObject;
+  const labels: Record<string, string> = isObject(tmeta.labels)
+    ? { ...(tmeta.labels as Record<string, string>) }
+    : {};
+  for (const k of JOB_NAME_LABELS) labels[k] ??= obj.metadata.name ?? "";
+  for (const k of CONTROLLER_UID_LABELS) labels[k] ??= obj.metadata.uid;
+  tmeta.labels = labels;
+  const selector: JsonObject = isObject(spec.selector) ? spec.selector : {};
+  const matchLabels: JsonObject = isObject(selector.matchLabels) ? selector.matchLabels : {};
+  matchLabels["batch.kubernetes.io/controller-uid"] ??= obj.metadata.uid;
+  spec.selector = { ...selector, matchLabels };
+  // Defaulting on read copies the template's labels to a Job that has none.
+  if (!obj.metadata.labels || Object.keys(obj.metadata.labels).length === 0)
+    obj.metadata.labels = { ...labels };
+}
+
+export function defaultCronJob(obj: KubeObject): void {
+  const spec = obj.spec;
+  if (!isObject(spec)) return;
+  setDefault(spec, "concurrencyPolicy", "Allow");
+  setDefault(spec, "suspend", false);
+  setDefault(spec, "successfulJobsHistoryLimit", 3);
+  setDefault(spec, "failedJobsHistoryLimit", 1);
+  const jobTemplate = isObject(spec.jobTemplate) ? spec.jobTemplate : undefined;
+  const jobSpec = jobTemplate && isObject(jobTemplate.spec) ? jobTemplate.spec : undefined;
+  const template = jobSpec && isObject(jobSpec.template) ? jobSpec.template : undefined;
+  if (template) {
+    setDefault(template, "metadata", {});
+    defaultPodSpec(template.spec);
+  }
+}
+
+export function defaultPersistentVolume(obj: KubeObject): void {
+  if (isObject(obj.spec)) {
+    setDefault(obj.spec, "persistentVolumeReclaimPolicy", "Retain");
+    setDefault(obj.spec, "volumeMode", "Filesystem");
+  }
+  if (!isObject(obj.status)) obj.status = { phase: "Pending" };
 }

@@ -1,6 +1,7 @@
 /** Validation of object metadata (every kind) and of the built-in kinds' fields the project relies on. */
 import type { FieldError } from "../errors.js";
 import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
+import { scheduleError, timeZoneError } from "./cron-schedule.js";
 import {
   dns1035Label,
   dns1123Label,
@@ -69,7 +70,11 @@ export function nameRuleFor(kind: string): NameRule {
   return dns1123Subdomain;
 }
 
-function selectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
+/**
+ * Whether a metav1.LabelSelector selects these labels. An empty selector selects everything, as
+ * LabelSelectorAsSelector does; the controllers use this to find their pods.
+ */
+export function labelSelectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
   if (!isObject(selector)) return false;
   const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
   for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
@@ -84,7 +89,19 @@ function selectorMatches(selector: unknown, labels: Record<string, unknown>): bo
     if (e.operator === "Exists" && !has) return false;
     if (e.operator === "DoesNotExist" && has) return false;
   }
-  return Object.keys(ml).length > 0 || exprs.length > 0;
+  return true;
+}
+
+function isEmptySelector(selector: unknown): boolean {
+  if (!isObject(selector)) return true;
+  const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
+  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  return Object.keys(ml).length === 0 && exprs.length === 0;
+}
+
+/** A workload's selector must be non-empty and select its own template's labels. */
+function selectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
+  return !isEmptySelector(selector) && labelSelectorMatches(selector, labels);
 }
 
 function validateContainers(list: unknown, field: string, required: boolean): FieldError[] {
@@ -251,5 +268,128 @@ export function validateConfigMapKeys(obj: KubeObject): FieldError[] {
         });
     }
   }
+  return errs;
+}
+
+function immutable(field: string, value: unknown): FieldError {
+  return { type: "FieldValueInvalid", field, value, detail: "field is immutable" };
+}
+
+/** A ReplicaSet is held to the Deployment's rules: a selector that selects its template, valid containers. */
+export function validateReplicaSet(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  return validateDeployment(obj, old);
+}
+
+const JOB_RESTART_POLICIES = ["OnFailure", "Never"];
+
+function validateJobSpec(spec: JsonObject, prefix: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const f of [
+    "parallelism",
+    "completions",
+    "backoffLimit",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+  ]) {
+    const v = spec[f];
+    if (v !== undefined && (typeof v !== "number" || v < (f === "activeDeadlineSeconds" ? 1 : 0)))
+      errs.push({
+        type: "FieldValueInvalid",
+        field: `${prefix}.${f}`,
+        value: v,
+        detail:
+          f === "activeDeadlineSeconds" ? "must be greater than 0" : "must be greater than or equal to 0",
+      });
+  }
+  const template = isObject(spec.template) ? spec.template : {};
+  const podSpec = isObject(template.spec) ? template.spec : {};
+  if (!JOB_RESTART_POLICIES.includes(String(podSpec.restartPolicy ?? "Always")))
+    errs.push({
+      type: "FieldValueRequired",
+      field: `${prefix}.template.spec.restartPolicy`,
+      detail: `valid values: ${JOB_RESTART_POLICIES.map((p) => `"${p}"`).join(", ")}`,
+    });
+  errs.push(...validateContainers(podSpec.containers, `${prefix}.template.spec.containers`, true));
+  errs.push(...validateContainers(podSpec.initContainers, `${prefix}.template.spec.initContainers`, false));
+  if (spec.completionMode !== undefined && !["NonIndexed", "Indexed"].includes(String(spec.completionMode)))
+    errs.push({
+      type: "FieldValueNotSupported",
+      field: `${prefix}.completionMode`,
+      value: spec.completionMode,
+      detail: 'supported values: "NonIndexed", "Indexed"',
+    });
+  return errs;
+}
+
+/** The Job's rules, including the immutability of its selector and pod template (a new version is a new Job). */
+export function validateJob(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const errs = validateJobSpec(spec, "spec");
+  const template = isObject(spec.template) ? spec.template : {};
+  const tmeta = isObject(template.metadata) ? template.metadata : {};
+  const labels = isObject(tmeta.labels) ? tmeta.labels : {};
+  if (!isObject(spec.selector)) errs.push({ type: "FieldValueRequired", field: "spec.selector", detail: "" });
+  else if (!selectorMatches(spec.selector, labels))
+    errs.push({
+      type: "FieldValueInvalid",
+      field: "spec.template.metadata.labels",
+      value: labels,
+      detail: "`selector` does not match template `labels`",
+    });
+  const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
+  if (oldSpec) {
+    if (!deepEqual(oldSpec.selector, spec.selector)) errs.push(immutable("spec.selector", spec.selector));
+    if (!deepEqual(oldSpec.template, spec.template)) errs.push(immutable("spec.template", spec.template));
+    if (oldSpec.completions !== spec.completions) errs.push(immutable("spec.completions", spec.completions));
+    if (oldSpec.completionMode !== spec.completionMode)
+      errs.push(immutable("spec.completionMode", spec.completionMode));
+  }
+  return errs;
+}
+
+export function validateCronJob(obj: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = isObject(obj.spec) ? obj.spec : {};
+  const name = obj.metadata.name ?? "";
+  // Job names are the CronJob's name plus an 11-character suffix, and must fit in 63 characters.
+  if (name.length > 52)
+    errs.push({
+      type: "FieldValueInvalid",
+      field: "metadata.name",
+      value: name,
+      detail: "must be no more than 52 characters",
+    });
+  if (typeof spec.schedule !== "string" || spec.schedule === "")
+    errs.push({ type: "FieldValueRequired", field: "spec.schedule", detail: "" });
+  else {
+    const why = scheduleError(spec.schedule);
+    if (why)
+      errs.push({ type: "FieldValueInvalid", field: "spec.schedule", value: spec.schedule, detail: why });
+  }
+  if (typeof spec.timeZone === "string") {
+    const why = timeZoneError(spec.timeZone);
+    if (why)
+      errs.push({ type: "FieldValueInvalid", field: "spec.timeZone", value: spec.timeZone, detail: why });
+  }
+  const policies = ["Allow", "Forbid", "Replace"];
+  if (!policies.includes(String(spec.concurrencyPolicy)))
+    errs.push({
+      type: "FieldValueNotSupported",
+      field: "spec.concurrencyPolicy",
+      value: spec.concurrencyPolicy,
+      detail: `supported values: ${policies.map((p) => `"${p}"`).join(", ")}`,
+    });
+  for (const f of ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"]) {
+    const v = spec[f];
+    if (v !== undefined && (typeof v !== "number" || v < 0))
+      errs.push({
+        type: "FieldValueInvalid",
+        field: `spec.${f}`,
+        value: v,
+        detail: "must be greater than or equal to 0",
+      });
+  }
+  const jobTemplate = isObject(spec.jobTemplate) ? spec.jobTemplate : {};
+  errs.push(...validateJobSpec(isObject(jobTemplate.spec) ? jobTemplate.spec : {}, "spec.jobTemplate.spec"));
   return errs;
 }

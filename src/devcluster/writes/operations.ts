@@ -257,7 +257,8 @@ export class Operations {
     if (rt.subresources.status && rt.kind !== "Namespace") delete obj.status;
     this.admit(rt, obj, undefined, ctx);
     if (this.store.get(rt.storageKey, m.namespace, m.name!)) throw alreadyExists(gr(rt), m.name!);
-    m.uid = randomUUID();
+    // Kept when defaulting already had to know it (a Job's generated selector names its own uid).
+    m.uid = typeof m.uid === "string" && m.uid ? m.uid : randomUUID();
     m.creationTimestamp = nowTimestamp();
     if (rt.tracksGeneration) m.generation = 1;
     m.managedFields =

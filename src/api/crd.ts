@@ -110,6 +110,13 @@ export function webAppCrd(): JsonSchema {
               description: "Ready/desired web pods",
             },
             { name: "URL", type: "string", jsonPath: ".status.url" },
+            {
+              name: "Image",
+              type: "string",
+              jsonPath: ".spec.app.image",
+              description: "Image of the app servers",
+              priority: 1,
+            },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
         },

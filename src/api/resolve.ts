@@ -84,6 +84,8 @@ function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp 
   const healthHost = app.healthCheck?.host ?? ingressHost;
   return {
     ...app,
+    // A valid spec always has an image: a rule refuses spec.app without one.
+    image: app.image ?? "",
     server: app.server ?? D["app.server"].value,
     workers,
     workersDefaulted: app.workers === undefined,

@@ -63,7 +63,26 @@ export const webAppStatus = z
       .max(1024)
       .optional()
       .describe("Label selector of the app pods, for the scale subresource and autoscalers."),
-    url: z.string().max(1024).optional().describe("In-cluster URL of the WebApp's entry Service."),
+    url: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        "Where users reach the WebApp: https://<host>/ through its Ingress when it has TLS, http://<host>/ without, else the entry Service's in-cluster URL.",
+      ),
+    clusterURL: z.string().max(1024).optional().describe("In-cluster URL of the WebApp's entry Service."),
+    warnings: z
+      .array(
+        z
+          .object({
+            field: z.string().max(256).describe("The field to change, e.g. spec.app.replicas."),
+            message: z.string().max(4096).describe("What is unwise about its value, and what to do."),
+          })
+          .strict(),
+      )
+      .max(32)
+      .optional()
+      .describe("Valid but unwise settings, one entry per field (the same text is in the Ready condition)."),
   })
   .strict()
   .describe("Observed state, written by the operator.");

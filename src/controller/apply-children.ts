@@ -1,11 +1,11 @@
 import type { KubeObject } from "../api/kube-object.js";
 import { FIELD_MANAGER } from "../kube/client.js";
-import { isNotFound, retryAfterMs } from "../kube/errors.js";
-import type { Child } from "../render/index.js";
+import { isConflict, isNotFound, KubeApiError, retryAfterMs } from "../kube/errors.js";
+import type { Child, ChildKind } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { CHILD_POLICIES, changedImmutableFields } from "./child-policies.js";
 import { desiredMatchesLive } from "./diff.js";
-import { childId, mayWrite } from "./ownership.js";
+import { childId, describeController, mayWrite } from "./ownership.js";
 import type { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 
@@ -18,62 +18,73 @@ export interface ApplyOutcome {
   changed: string[];
   /** One message per child that could not be applied, starting with its kind and name. */
   errors: string[];
+  /** One message per child whose name is taken by an object someone else controls: never written. */
+  conflicts: string[];
+  /** One message per child whose kind the cluster does not serve. */
+  notServed: string[];
   /** The longest Retry-After a server asked for, if any. */
   retryAfterMs?: number;
 }
 
+interface Deps {
+  reader: ReconcileReader;
+  writer: ReconcileWriter;
+  recent: RecentWrites;
+  log: Logger;
+}
+
 /**
  * The apply phase: each desired child is compared with the cached live object and applied (server-side
- * apply, our field manager, force) only when something we own differs. Objects another owner controls
- * are never written, and an immutable field that changed is handled by the kind's policy.
+ * apply, our field manager) only when something we own differs.
+ *
+ * Ownership, without a read per child: the cache holds every object labelled as ours, so a cached
+ * object controlled by someone else (another WebApp) is refused before any write. A child missing
+ * from the cache is created with a non-forced apply: if a namesake exists, the API server refuses a
+ * second controller owner (422) or a field another manager set differently (409), and if it
+ * accepted because every value happened to agree, the answer shows the other manager, the
+ * ownership we just added is given back at once and the child is refused all the same.
  */
 export async function applyChildren(
   owner: KubeObject,
   children: readonly Child[],
-  deps: { reader: ReconcileReader; writer: ReconcileWriter; recent: RecentWrites; log: Logger },
+  deps: Deps,
 ): Promise<ApplyOutcome> {
-  const { reader, writer, recent, log } = deps;
+  const { reader, recent, log } = deps;
   const namespace = owner.metadata.namespace ?? "default";
   const self = { name: owner.metadata.name, uid: owner.metadata.uid ?? "" };
-  const out: ApplyOutcome = { observed: new Map(), applied: 0, skipped: 0, changed: [], errors: [] };
+  const out: ApplyOutcome = {
+    observed: new Map(),
+    applied: 0,
+    skipped: 0,
+    changed: [],
+    errors: [],
+    conflicts: [],
+    notServed: [],
+  };
   for (const { kind, object: desired } of children) {
+    if (!reader.served(kind)) {
+      out.notServed.push(
+        `${desired.kind} (${kind.apiVersion}) is not served by this cluster, so ${desired.kind} ${desired.metadata.name} cannot be created`,
+      );
+      continue;
+    }
     const id = childId(desired);
     const live = recent.fresh(id, reader.child(kind, namespace, desired.metadata.name));
+    if (live && !mayWrite(live, self)) {
+      out.conflicts.push(conflictMessage(desired, live));
+      continue;
+    }
     if (live) out.observed.set(id, live);
-    if (live && mayWrite(live, self) && desiredMatchesLive(desired, live, FIELD_MANAGER)) {
+    if (live && desiredMatchesLive(desired, live, FIELD_MANAGER)) {
       out.skipped++;
       continue;
     }
     try {
-      if (live && !mayWrite(live, self)) {
-        out.errors.push(notOurs(desired));
-        continue;
-      }
-      if (!live) {
-        // The cache only holds objects labelled as ours: a namesake made by someone else may exist.
-        const existing = await writer.get(kind, namespace, desired.metadata.name);
-        if (existing && !mayWrite(existing, self)) {
-          out.errors.push(notOurs(desired));
-          continue;
-        }
-      }
-      const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
-      const immutable = live ? changedImmutableFields(policy, desired, live) : [];
-      if (live && immutable.length > 0 && policy.immutable) {
-        if (policy.immutable.onChange === "refuse") {
-          out.errors.push(
-            `${desired.kind} ${desired.metadata.name}: ${immutable.join(", ")} cannot change (${policy.immutable.why})`,
-          );
-          continue;
-        }
-        log.info({ kind: desired.kind, child: desired.metadata.name, fields: immutable }, "recreating");
-        await writer.delete(kind, namespace, desired.metadata.name, live.metadata.uid).catch((err) => {
-          if (!isNotFound(err)) throw err;
-        });
-        recent.forget(id);
-      }
-      const result = await writer.apply(kind, desired);
-      recent.remember(id, immutable.length > 0 ? undefined : live, result);
+      const result = live
+        ? await update(kind, desired, live, deps, out)
+        : await create(kind, desired, deps, out);
+      if (!result) continue;
+      recent.remember(id, live, result);
       out.observed.set(id, result);
       out.applied++;
       if (result.metadata.resourceVersion !== live?.metadata.resourceVersion) {
@@ -92,6 +103,77 @@ export async function applyChildren(
   return out;
 }
 
-function notOurs(desired: KubeObject): string {
-  return `${desired.kind} ${desired.metadata.name} already exists and is not managed by this WebApp; rename or remove it`;
+/** An existing child of ours: forced apply, or the kind's policy when an immutable field changed. */
+async function update(
+  kind: ChildKind,
+  desired: KubeObject,
+  live: KubeObject,
+  deps: Deps,
+  out: ApplyOutcome,
+): Promise<KubeObject | undefined> {
+  const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
+  const immutable = changedImmutableFields(policy, desired, live);
+  if (immutable.length > 0 && policy.immutable) {
+    if (policy.immutable.onChange === "refuse") {
+      out.errors.push(
+        `${desired.kind} ${desired.metadata.name}: ${immutable.join(", ")} cannot change (${policy.immutable.why})`,
+      );
+      return undefined;
+    }
+    deps.log.info({ kind: desired.kind, child: desired.metadata.name, fields: immutable }, "recreating");
+    const namespace = desired.metadata.namespace ?? "default";
+    await deps.writer.delete(kind, namespace, desired.metadata.name, live.metadata.uid).catch((err) => {
+      if (!isNotFound(err)) throw err;
+    });
+    deps.recent.forget(childId(desired));
+    return create(kind, desired, deps, out);
+  }
+  return deps.writer.apply(kind, desired, { force: true });
+}
+
+/** A child the cache does not hold: created unless a namesake belongs to someone else. */
+async function create(
+  kind: ChildKind,
+  desired: KubeObject,
+  deps: Deps,
+  out: ApplyOutcome,
+): Promise<KubeObject | undefined> {
+  const namespace = desired.metadata.namespace ?? "default";
+  let result: KubeObject;
+  try {
+    result = await deps.writer.apply(kind, desired, { force: false });
+  } catch (err) {
+    if (!isConflict(err) && !isSecondController(err)) throw err;
+    const existing = await deps.writer.get(kind, namespace, desired.metadata.name);
+    out.conflicts.push(conflictMessage(desired, existing));
+    return undefined;
+  }
+  if (!hasOtherWriters(result)) return result;
+  // A namesake whose values all agreed with ours: give back what the apply added, then refuse.
+  await deps.writer.apply(kind, releaseConfig(desired), { force: false });
+  out.conflicts.push(conflictMessage(desired, result));
+  return undefined;
+}
+
+function isSecondController(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 422 && /Controller set to true/i.test(err.message);
+}
+
+/** Whether a manager other than ours ever wrote the object (status and scale writers aside). */
+export function hasOtherWriters(obj: KubeObject): boolean {
+  return (obj.metadata.managedFields ?? []).some((m) => m.manager !== FIELD_MANAGER && !m.subresource);
+}
+
+/** An apply configuration that claims no field: applying it gives back every field we alone own. */
+export function releaseConfig(desired: KubeObject): KubeObject {
+  return {
+    apiVersion: desired.apiVersion,
+    kind: desired.kind,
+    metadata: { name: desired.metadata.name, namespace: desired.metadata.namespace },
+  };
+}
+
+function conflictMessage(desired: KubeObject, existing: KubeObject | undefined): string {
+  const who = existing ? describeController(existing) : "someone else";
+  return `${desired.kind} ${desired.metadata.name} already exists and belongs to ${who}; this WebApp does not touch it (rename this WebApp, or remove that object)`;
 }

@@ -41,6 +41,20 @@ export function mayWrite(existing: KubeObject, owner: { name: string; uid: strin
   return labels[LABELS.instance.key] === owner.name && labels[LABELS.managedBy.key] === MANAGED_BY;
 }
 
+/** Who an object belongs to, for a conflict message: its controller, else who wrote it. */
+export function describeController(obj: KubeObject): string {
+  const ref = controllerOf(obj);
+  if (ref) return ref.kind === KIND ? `WebApp ${ref.name}` : `${ref.kind} ${ref.name}`;
+  const labels = obj.metadata.labels ?? {};
+  const instance = labels[LABELS.instance.key];
+  if (labels[LABELS.managedBy.key] === MANAGED_BY && instance)
+    return `WebApp ${instance} (kept when it was deleted)`;
+  const writers = [
+    ...new Set((obj.metadata.managedFields ?? []).filter((m) => !m.subresource).map((m) => m.manager)),
+  ].filter((m) => m !== undefined && m !== MANAGED_BY);
+  return writers.length > 0 ? `another tool (written by ${writers.join(", ")})` : "another tool";
+}
+
 /**
  * Live children to delete: those this WebApp owns (its instance label AND a controller reference to
  * its uid, of a kind we render) that the current render no longer produces. Anything else is left

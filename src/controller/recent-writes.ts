@@ -4,25 +4,32 @@ import type { KubeObject } from "../api/kube-object.js";
  * Objects the controller wrote whose watch event may not have reached the cache yet, with the
  * resourceVersion the cache held before the write. While the cache still shows that version, the
  * written object is the truth; without this a reconcile racing its own watch events would repeat
- * writes during convergence.
+ * writes during convergence. Entries expire after `ttlMs`: a watch event normally arrives within
+ * milliseconds, and an object created and then deleted before the cache saw it would otherwise look
+ * alive forever (its "before" and its "after deletion" are both "absent").
  */
 export class RecentWrites {
-  private readonly written = new Map<string, { before: string | undefined; obj: KubeObject }>();
+  private readonly written = new Map<string, { before: string | undefined; obj: KubeObject; at: number }>();
 
-  constructor(private readonly limit = 10_000) {}
+  constructor(
+    private readonly ttlMs = 10_000,
+    private readonly limit = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** The freshest view of an object: what we wrote, until the cache has caught up with it. */
   fresh(id: string, cached: KubeObject | undefined): KubeObject | undefined {
     const entry = this.written.get(id);
     if (!entry) return cached;
-    if (cached?.metadata.resourceVersion === entry.before) return entry.obj;
+    if (cached?.metadata.resourceVersion === entry.before && this.now() - entry.at < this.ttlMs)
+      return entry.obj;
     this.written.delete(id);
     return cached;
   }
 
   remember(id: string, before: KubeObject | undefined, after: KubeObject): void {
     if (after?.metadata?.resourceVersion === undefined) return;
-    this.written.set(id, { before: before?.metadata.resourceVersion, obj: after });
+    this.written.set(id, { before: before?.metadata.resourceVersion, obj: after, at: this.now() });
     if (this.written.size > this.limit) this.written.clear();
   }
 

@@ -2,9 +2,10 @@ import type { KubeObject, ResourceType } from "../api/kube-object.js";
 
 /** The API writes a reconcile makes. */
 export interface ReconcileWriter {
-  /** A direct read, for the one case the cache cannot answer: does a name we want belong to someone else? */
+  /** A direct read, only to say who holds a name we wanted (the cache holds only our objects). */
   get(type: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined>;
-  apply(type: ResourceType, body: KubeObject): Promise<KubeObject>;
+  /** Server-side apply with our field manager; `force` takes back fields another manager changed. */
+  apply(type: ResourceType, body: KubeObject, opts: { force: boolean }): Promise<KubeObject>;
   delete(type: ResourceType, namespace: string, name: string, uid?: string): Promise<void>;
   patchStatus(namespace: string, name: string, patch: object): Promise<KubeObject>;
 }

@@ -13,6 +13,9 @@ import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 
+/** How often a WebApp waiting for a person (a name conflict, a missing kind) is looked at again. */
+const NEEDS_ATTENTION_RECHECK_MS = 60_000;
+
 /** A failed reconcile; the queue retries it after backoff (or the server's Retry-After). */
 export class ReconcileError extends RetryAfterError {
   override name = "ReconcileError";
@@ -33,7 +36,7 @@ export interface ReconcileOutcome {
  * status (from what the children report). Level-triggered: it never asks what event brought it here.
  */
 export class Reconciler {
-  private readonly recent = new RecentWrites();
+  private readonly recent: RecentWrites;
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -41,7 +44,11 @@ export class Reconciler {
     private readonly events: EventRecorder,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
-  ) {}
+    /** How long a write is trusted over a cache that has not caught up with it. */
+    recentWritesTtlMs?: number,
+  ) {
+    this.recent = new RecentWrites(recentWritesTtlMs);
+  }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const slash = key.indexOf("/");
@@ -124,9 +131,12 @@ export class Reconciler {
       previous,
       tiers: this.observeTiers(rendered, applied),
       applyErrors: errors,
+      conflicts: applied.conflicts,
+      notServed: applied.notServed,
       warnings: rendered.warnings,
       selector: rendered.appSelector,
       url: rendered.url,
+      clusterUrl: rendered.clusterUrl,
       now,
     });
     await this.recordTransitions(raw, previous, status, errors);
@@ -136,6 +146,10 @@ export class Reconciler {
         `could not apply ${errors.length} children: ${errors.join("; ")}`,
         applied.retryAfterMs,
       );
+    }
+    if (applied.conflicts.length > 0 || applied.notServed.length > 0) {
+      // A person has to act; look again now and then (a freed name, a CRD installed meanwhile).
+      outcome.requeueAfterMs = NEEDS_ATTENTION_RECHECK_MS;
     }
     log.debug(outcome, "reconciled");
     return outcome;
@@ -163,8 +177,11 @@ export class Reconciler {
       await this.events.record(raw, "Normal", "Ready", after.message, { dedupe: false });
     }
     const degraded = findCondition(next.conditions, "Degraded");
-    if (degraded?.status === "True" && degraded.reason === "RolloutFailed") {
-      await this.events.record(raw, "Warning", "RolloutFailed", degraded.message);
+    if (
+      degraded?.status === "True" &&
+      ["RolloutFailed", "ChildConflict", "KindNotServed"].includes(degraded.reason)
+    ) {
+      await this.events.record(raw, "Warning", degraded.reason, degraded.message);
     }
     if (applyErrors.length > 0) {
       await this.events.record(raw, "Warning", "ApplyFailed", applyErrors.join("; "));

@@ -72,10 +72,19 @@ export interface StatusInput {
   generation: number | undefined;
   previous: WebAppStatus | undefined;
   tiers: TierObservation[];
+  /** Children that could not be applied or deleted (retried with back-off). */
   applyErrors: string[];
+  /** Children whose names belong to someone else (never written; a person must act). */
+  conflicts?: string[];
+  /** Children of kinds this cluster does not serve. */
+  notServed?: string[];
+  /** Render warnings, each starting with the field path. */
   warnings: string[];
   selector: string | undefined;
+  /** Where users reach the WebApp: its Ingress URL, else its entry Service's. */
   url: string | undefined;
+  /** The entry Service's URL inside the cluster. */
+  clusterUrl?: string;
   now: string;
 }
 
@@ -83,48 +92,111 @@ function tierSummary(t: TierObservation): string {
   return `${t.tier} ${t.readyReplicas}/${t.desiredReplicas}`;
 }
 
-/**
- * kstatus's failure condition: True only where progress needs a person (a rollout past its deadline,
- * an invalid spec), so Flux fails its health check at once instead of at its timeout. Apply errors
- * are retried and often clear by themselves, so they stay Degraded without Stalled.
- */
-function stalled(message?: string): ConditionInput {
-  return message === undefined
-    ? { type: "Stalled", status: "False", reason: "AsExpected", message: "Making progress." }
-    : { type: "Stalled", status: "True", reason: "NeedsAttention", message };
+/** Something that keeps a WebApp from serving as specified. */
+interface Problem {
+  reason: string;
+  message: string;
+  /** Progress needs a person (kstatus's Stalled): retrying alone will not fix it. */
+  needsAttention: boolean;
 }
+
+/**
+ * What keeps the WebApp from serving, most pressing first: names taken by someone else and kinds the
+ * cluster lacks need a person; apply errors are retried and often clear by themselves; a rollout
+ * past its deadline needs a person again.
+ */
+function problemsOf(input: Omit<StatusInput, "previous" | "now" | "selector" | "url">): Problem[] {
+  const out: Problem[] = [];
+  const conflicts = input.conflicts ?? [];
+  if (conflicts.length > 0)
+    out.push({ reason: "ChildConflict", message: conflicts.join("; "), needsAttention: true });
+  const notServed = input.notServed ?? [];
+  if (notServed.length > 0)
+    out.push({ reason: "KindNotServed", message: notServed.join("; "), needsAttention: true });
+  if (input.applyErrors.length > 0) {
+    out.push({
+      reason: "ApplyFailed",
+      message: `Could not apply: ${input.applyErrors.join("; ")}`,
+      needsAttention: false,
+    });
+  }
+  const failed = input.tiers.filter((t) => t.failedMessage);
+  if (failed.length > 0) {
+    out.push({
+      reason: "RolloutFailed",
+      message: failed.map((t) => t.failedMessage).join("; "),
+      needsAttention: true,
+    });
+  }
+  return out;
+}
+
+/** What does not serve when a tier has no pods on purpose. */
+function scaledToZero(tiers: TierObservation[]): string | undefined {
+  const web = tiers.find((t) => t.tier === "web");
+  const app = tiers.find((t) => t.tier === "app");
+  if (web && web.desiredReplicas === 0) return "The web tier is scaled to zero: nothing answers requests.";
+  if (app && app.desiredReplicas === 0) {
+    return web
+      ? "The app tier is scaled to zero: NGINX still serves static and media files, but every request for the app gets 502 until spec.app.replicas is raised."
+      : "The app tier is scaled to zero: nothing answers requests.";
+  }
+  return undefined;
+}
+
+const NOTHING = "";
 
 /** Ready/Progressing/Degraded (and kstatus's Stalled), from what the children report. */
 export function computeConditions(
   input: Omit<StatusInput, "previous" | "now" | "selector" | "url">,
 ): ConditionInput[] {
-  const { tiers, applyErrors, warnings } = input;
-  const failed = tiers.filter((t) => t.failedMessage);
+  const { tiers, warnings } = input;
+  const problems = problemsOf(input);
   const waiting = tiers.filter((t) => !t.complete);
+  const rolloutFailed = tiers.some((t) => t.failedMessage);
   const summary = tiers.map(tierSummary).join(", ");
   const warningText = warnings.length > 0 ? ` Warnings: ${warnings.join("; ")}` : "";
-  const rolling: ConditionInput =
-    waiting.length > 0 && failed.length === 0
+  const progressing: ConditionInput = rolloutFailed
+    ? {
+        type: "Progressing",
+        status: "False",
+        reason: "RolloutFailed",
+        message: problems.find((p) => p.reason === "RolloutFailed")!.message,
+      }
+    : waiting.length > 0
       ? { type: "Progressing", status: "True", reason: "RollingOut", message: `Rolling out: ${summary}` }
-      : { type: "Progressing", status: "False", reason: "Complete", message: `Rollout complete: ${summary}` };
-  if (applyErrors.length > 0) {
-    const message = `Could not apply: ${applyErrors.join("; ")}`;
+      : {
+          type: "Progressing",
+          status: "False",
+          reason: "Complete",
+          message: `Rollout complete: ${summary || "no workloads"}`,
+        };
+  const attention = problems.filter((p) => p.needsAttention);
+  const stalled: ConditionInput =
+    attention.length > 0
+      ? {
+          type: "Stalled",
+          status: "True",
+          reason: "NeedsAttention",
+          message: attention.map((p) => p.message).join("; "),
+        }
+      : { type: "Stalled", status: "False", reason: "AsExpected", message: NOTHING };
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    const message = problems.map((p) => p.message).join("; ");
     return [
-      { type: "Ready", status: "False", reason: "ApplyFailed", message: message + warningText },
-      rolling,
-      { type: "Degraded", status: "True", reason: "ApplyFailed", message },
-      stalled(),
+      { type: "Ready", status: "False", reason: first.reason, message: message + warningText },
+      progressing,
+      { type: "Degraded", status: "True", reason: first.reason, message },
+      stalled,
     ];
   }
-  if (failed.length > 0) {
-    const message = failed.map((t) => t.failedMessage).join("; ");
-    return [
-      { type: "Ready", status: "False", reason: "RolloutFailed", message: message + warningText },
-      { type: "Progressing", status: "False", reason: "RolloutFailed", message },
-      { type: "Degraded", status: "True", reason: "RolloutFailed", message },
-      stalled(message),
-    ];
-  }
+  const healthy: ConditionInput = {
+    type: "Degraded",
+    status: "False",
+    reason: "AsExpected",
+    message: NOTHING,
+  };
   if (waiting.length > 0) {
     return [
       {
@@ -133,9 +205,18 @@ export function computeConditions(
         reason: "RollingOut",
         message: `Waiting for ${waiting.map(tierSummary).join(", ")} ready and updated.${warningText}`,
       },
-      rolling,
-      { type: "Degraded", status: "False", reason: "AsExpected", message: "No failures." },
-      stalled(),
+      progressing,
+      healthy,
+      stalled,
+    ];
+  }
+  const zero = scaledToZero(tiers);
+  if (zero) {
+    return [
+      { type: "Ready", status: "False", reason: "ScaledToZero", message: `${zero}${warningText}` },
+      progressing,
+      healthy,
+      stalled,
     ];
   }
   return [
@@ -145,10 +226,16 @@ export function computeConditions(
       reason: warnings.length > 0 ? "ReadyWithWarnings" : "Ready",
       message: `All tiers ready: ${summary || "no workloads"}.${warningText}`,
     },
-    rolling,
-    { type: "Degraded", status: "False", reason: "AsExpected", message: "No failures." },
-    stalled(),
+    progressing,
+    healthy,
+    stalled,
   ];
+}
+
+/** A render warning as a field and a message, for the structured list in status. */
+export function structuredWarning(text: string): { field: string; message: string } {
+  const m = /^(spec(?:\.[A-Za-z0-9]+|\[\d+\])*)(?::\s*|\s+)(.*)$/s.exec(text);
+  return m ? { field: m[1]!, message: m[2]! } : { field: "spec", message: text };
 }
 
 /** The full status of a WebApp whose spec was valid and rendered. */
@@ -176,6 +263,8 @@ export function computeStatus(input: StatusInput): WebAppStatus {
   if (app) status.replicas = app.replicas;
   if (input.selector !== undefined) status.selector = input.selector;
   if (input.url !== undefined) status.url = input.url;
+  if (input.clusterUrl !== undefined) status.clusterURL = input.clusterUrl;
+  if (input.warnings.length > 0) status.warnings = input.warnings.map(structuredWarning);
   return status;
 }
 
@@ -193,7 +282,7 @@ export function invalidSpecStatus(
     { type: "Ready", status: "False", reason: "InvalidSpec", message },
     { type: "Progressing", status: "False", reason: "InvalidSpec", message },
     { type: "Degraded", status: "True", reason: "InvalidSpec", message },
-    stalled(message),
+    { type: "Stalled", status: "True", reason: "NeedsAttention", message },
   ];
   return {
     ...previous,

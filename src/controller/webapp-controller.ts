@@ -37,7 +37,7 @@ export function webAppController(): ControllerDefinition {
               if (isNotFound(err)) return undefined;
               throw err;
             }),
-          apply: (type, body) => client.apply(type, body),
+          apply: (type, body, opts) => client.apply(type, body, opts),
           delete: (type, namespace, name, uid) => client.delete(type, namespace, name, uid),
           patchStatus: (namespace, name, patch) => client.patchStatus(WEBAPP_TYPE, namespace, name, patch),
         },

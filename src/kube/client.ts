@@ -105,15 +105,20 @@ export class KubeClient {
   }
 
   /**
-   * Server-side apply with our field manager and force: we take back any field we own that someone
-   * else changed. The body must be built from desired state, never from an object read back.
+   * Server-side apply with our field manager. With `force` (the default) we take back any field we own
+   * that someone else changed; without it, a field another manager set differently is a 409 conflict.
+   * The body must be built from desired state, never from an object read back.
    */
-  apply<T extends KubeObject = KubeObject>(type: ResourceType, body: KubeObject): Promise<T> {
+  apply<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    body: KubeObject,
+    opts: { force?: boolean } = {},
+  ): Promise<T> {
     const namespace = body.metadata.namespace;
     if (!namespace)
       throw new Error(`apply ${type.kind}/${body.metadata.name}: metadata.namespace is required`);
     return this.transport.request<T>("PATCH", resourcePath(type, namespace, body.metadata.name), {
-      query: { fieldManager: FIELD_MANAGER, force: true },
+      query: { fieldManager: FIELD_MANAGER, force: opts.force ?? true },
       body,
       contentType: PatchStrategy.ServerSideApply,
     });

@@ -47,7 +47,14 @@ export function renderIngress(ctx: RenderContext): Child[] {
   return [ctx.child("ingress", ingress)];
 }
 
-/** `status.url`: where the WebApp answers inside the cluster. */
-export function serviceUrl(ctx: RenderContext): string {
+/** `status.clusterURL`: where the WebApp answers inside the cluster. */
+export function clusterUrl(ctx: RenderContext): string {
   return `http://${ctx.serviceHost("entry-service")}:${ctx.spec.service.port}`;
+}
+
+/** Where users reach the WebApp from outside: its Ingress host (https with TLS), if it has one. */
+export function externalUrl(ctx: RenderContext): string | undefined {
+  const ing = ctx.spec.ingress;
+  if (!ing || ing.host.startsWith("*.")) return undefined;
+  return `${ing.tlsSecretName ? "https" : "http"}://${ing.host}/`;
 }

@@ -3,7 +3,7 @@ import type { KubeObject } from "../api/kube-object.js";
 import { renderAppTier } from "./app-tier.js";
 import type { Child } from "./child-kinds.js";
 import { renderContext } from "./context.js";
-import { renderEntryService, renderIngress, serviceUrl } from "./exposure.js";
+import { clusterUrl, externalUrl, renderEntryService, renderIngress } from "./exposure.js";
 import { renderClaims } from "./storage.js";
 import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
@@ -36,8 +36,10 @@ export interface RenderResult {
   objects: KubeObject[];
   /** Advice about valid but unwise settings, each starting with the field path. */
   warnings: string[];
-  /** `status.url`: the entry Service inside the cluster. */
+  /** `status.url`: where users reach the WebApp (its Ingress URL, else the in-cluster one). */
   url: string;
+  /** `status.clusterURL`: the entry Service inside the cluster. */
+  clusterUrl: string;
   /** `status.selector`: the app pods' selector, when there is an app tier. */
   appSelector: string | undefined;
   /** Whether an autoscaler owns the app tier's replica count (then the operator never writes it). */
@@ -59,7 +61,8 @@ export function render(webapp: WebApp): RenderResult {
     children,
     objects: children.map((c) => c.object),
     warnings: specWarnings(spec),
-    url: serviceUrl(ctx),
+    url: externalUrl(ctx) ?? clusterUrl(ctx),
+    clusterUrl: clusterUrl(ctx),
     appSelector: spec.app ? ctx.appSelector : undefined,
     autoscaled: spec.app?.autoscaling !== undefined,
   };

@@ -251,7 +251,7 @@ describe("delete", () => {
 describe("autoscaling and scale", () => {
   it("never writes replicas while an HPA owns them", async () => {
     await create("hpa", "shop", {
-      app: { ...app, autoscaling: { minReplicas: 2, maxReplicas: 6 } },
+      app: { image: app.image, module: app.module, autoscaling: { minReplicas: 2, maxReplicas: 6 } },
       web: {},
     });
     await waitFor(() => getChild("HorizontalPodAutoscaler", "hpa", "shop-app"), { message: "HPA created" });
@@ -303,7 +303,10 @@ describe("autoscaling and scale", () => {
 describe("steady state", () => {
   it("makes no writes at all over three resync periods once converged", async () => {
     await create("steady", "shop", { app, web: {}, static: { fromImage: { path: "/app/static" } } });
-    await create("steady", "blog", { app: { ...app, autoscaling: { maxReplicas: 3 } }, web: {} });
+    await create("steady", "blog", {
+      app: { image: app.image, module: app.module, autoscaling: { maxReplicas: 3 } },
+      web: {},
+    });
     await waitReady(env, "steady", "shop");
     await waitReady(env, "steady", "blog");
     await new Promise((r) => setTimeout(r, 1000));

@@ -1,69 +1,15 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Reconciler } from "../../src/controller/reconcile.js";
-import type { KubeObject, ResourceType } from "../../src/kube/resources.js";
-import { EventRecorder } from "../../src/runtime/events.js";
-import { webappObject } from "../fixtures/webapps.js";
+import type { KubeObject } from "../../src/kube/resources.js";
+import { reconcileHarness } from "./support/reconcile-harness.js";
 
 const log = pino({ level: "silent" });
 
-/** Cache and API in one map: applies land in it, reads come from it; every write is counted. */
-/** `hidden`: objects that exist but the cache does not show (not labelled as ours). */
+/** One WebApp `store/shop` with the given spec, in the shared reconcile harness. */
 function harness(spec: Record<string, unknown>, logger = log, hidden = new Set<string>()) {
-  const objects = new Map<string, KubeObject>();
-  let rv = 1;
-  const writes: string[] = [];
-  const events: { reason: string; message: string }[] = [];
-  const webapp = webappObject(spec, "shop", "store") as KubeObject;
-  objects.set("WebApp/store/shop", webapp);
-  const id = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
-  const reconciler = new Reconciler(
-    {
-      webapp: (key) => objects.get(`WebApp/${key}`),
-      child: (type: ResourceType, ns, name) =>
-        hidden.has(id(type.kind, ns, name)) ? undefined : objects.get(id(type.kind, ns, name)),
-      children: (type, webappKey) =>
-        [...objects.values()].filter(
-          (o) =>
-            o.kind === type.kind &&
-            `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
-        ),
-      served: () => true,
-    },
-    {
-      get: async (type, ns, name) => objects.get(id(type.kind, ns, name)),
-      apply: async (type, body) => {
-        writes.push(`apply ${type.kind}/${body.metadata.name}`);
-        const stored = {
-          ...structuredClone(body),
-          metadata: { ...structuredClone(body.metadata), uid: `uid-${rv}`, resourceVersion: String(rv++) },
-        };
-        objects.set(id(type.kind, body.metadata.namespace!, body.metadata.name), stored);
-        return stored;
-      },
-      delete: async (type, ns, name) => {
-        writes.push(`delete ${type.kind}/${name}`);
-        objects.delete(id(type.kind, ns, name));
-      },
-      patchStatus: async (_ns, _name, patch) => {
-        writes.push("status");
-        const current = objects.get("WebApp/store/shop")!;
-        const next = { ...current, status: (patch as { status: unknown }).status };
-        objects.set("WebApp/store/shop", next);
-        return next;
-      },
-    },
-    new EventRecorder(
-      { create: async (_t, _ns, body) => events.push(body as { reason: string; message: string }) },
-      log,
-      "test",
-    ),
-    logger,
-  );
-  // biome-ignore lint/suspicious/noExplicitAny: tests poke into arbitrary object shapes
-  const get = (kind: string, name: string): any => objects.get(id(kind, "store", name));
-  return { reconciler, objects, writes, events, get, webapp };
+  const h = reconcileHarness({ logger, hidden });
+  return { ...h, webapp: h.webapp("shop", spec) };
 }
 
 const app = { image: "registry.example.com/shop:1.4.2", module: "shop.wsgi:application" };
@@ -153,7 +99,7 @@ describe("Reconciler", () => {
     } as unknown as KubeObject);
     h.writes.length = 0;
     await h.reconciler.reconcile("store/shop");
-    expect(h.writes).toEqual(["status"]);
+    expect(h.writes).toEqual(["status store/shop"]);
     expect(JSON.stringify([...h.objects].filter(([k]) => !k.startsWith("WebApp")))).toBe(before);
     const ready = h
       .get("WebApp", "shop")
@@ -198,22 +144,5 @@ describe("Reconciler", () => {
       expect(l).toMatchObject({ namespace: "store", name: "shop", controller: "webapp" });
     const ids = new Set(lines.map((l) => l.reconcileID));
     expect(ids.size).toBe(2);
-  });
-
-  it("refuses to take over an existing object of the same name that another owner made", async () => {
-    const h = harness({ app, web: {} }, log, new Set(["ConfigMap/store/shop-nginx"]));
-    const foreign = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "shop-nginx", namespace: "store" },
-      data: { mine: "yes" },
-    };
-    h.objects.set("ConfigMap/store/shop-nginx", foreign);
-    await expect(h.reconciler.reconcile("store/shop")).rejects.toThrow(/ConfigMap shop-nginx already exists/);
-    expect(h.objects.get("ConfigMap/store/shop-nginx")).toBe(foreign);
-    const degraded = h
-      .get("WebApp", "shop")
-      ?.status.conditions.find((c: { type: string }) => c.type === "Degraded");
-    expect(degraded).toMatchObject({ status: "True", reason: "ApplyFailed" });
   });
 });

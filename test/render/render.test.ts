@@ -159,7 +159,7 @@ describe("the children of a WebApp", () => {
 
   it("HPA: autoscaling set means an HPA and no replicas in the app Deployment", () => {
     const { objects } = render(
-      validWebApp({ app: { ...app, replicas: 7, autoscaling: { minReplicas: 3, maxReplicas: 9 } }, web: {} }),
+      validWebApp({ app: { ...app, autoscaling: { minReplicas: 3, maxReplicas: 9 } }, web: {} }),
     );
     const dep = byKindName(objects, "Deployment", "shop-app");
     expect("replicas" in dep.spec).toBe(false);
@@ -437,7 +437,7 @@ describe("warnings for valid but unwise specs", () => {
       warningsOf({ app: { ...app, replicas: 1 }, web: {} }).some((m) => m.startsWith("spec.app.replicas")),
     ).toBe(true);
     expect(
-      warningsOf({ app: { ...app, replicas: 1, autoscaling: { maxReplicas: 3 } }, web: {} }).some((m) =>
+      warningsOf({ app: { ...app, autoscaling: { minReplicas: 1, maxReplicas: 3 } }, web: {} }).some((m) =>
         m.startsWith("spec.app.replicas"),
       ),
     ).toBe(false);

@@ -65,10 +65,34 @@ export const autoscaling = withRules(
   "Scale the app tier with a HorizontalPodAutoscaler. While set, the autoscaler owns the replica count and `replicas` is ignored.",
 );
 
+/**
+ * `spec.app` holding nothing but `replicas`: what the scale subresource makes of a static-only site
+ * (kubectl scale writes spec.app.replicas). One clear message then replaces "image: Required value".
+ */
+const SCALE_ONLY =
+  "has(self.replicas) && !has(self.image) && !has(self.module) && !has(self.command) && !has(self.server)";
+function scaleOnly(a: {
+  replicas?: unknown;
+  image?: unknown;
+  module?: unknown;
+  command?: unknown;
+  server?: unknown;
+}) {
+  return (
+    a.replicas !== undefined &&
+    a.image === undefined &&
+    a.module === undefined &&
+    a.command === undefined &&
+    a.server === undefined
+  );
+}
+
 export const appSpec = withRules(
   z
     .object({
-      image: imageRef("Container image holding the application code, e.g. registry.example.com/shop:1.4.2."),
+      image: imageRef(
+        "Container image holding the application code, e.g. registry.example.com/shop:1.4.2. Required.",
+      ).optional(),
       imagePullPolicy: imagePullPolicy.optional(),
       imagePullSecrets: setOf(dnsSubdomain("Name of a docker-registry Secret in the WebApp's namespace."), 16)
         .optional()
@@ -169,7 +193,7 @@ export const appSpec = withRules(
         .describe(
           withDefault(
             "app.replicas",
-            "Number of app pods (the scale subresource's target). Ignored while autoscaling is set.",
+            "Number of app pods (the scale subresource's target). Not allowed while autoscaling is set: the autoscaler owns the count.",
           ),
         ),
       autoscaling: autoscaling.optional(),
@@ -218,16 +242,36 @@ export const appSpec = withRules(
     .strict(),
   [
     {
+      cel: `has(self.image) || (${SCALE_ONLY})`,
+      message: "image is required: the container image holding the application code",
+      fieldPath: ".image",
+      holds: (a) => a.image !== undefined || scaleOnly(a),
+    },
+    {
+      cel: `!(${SCALE_ONLY})`,
+      message:
+        "this WebApp has no app tier to scale (it is a static-only site): kubectl scale sets spec.app.replicas; scale the web tier with spec.web.replicas instead",
+      fieldPath: ".replicas",
+      holds: (a) => !scaleOnly(a),
+    },
+    {
+      cel: "!has(self.autoscaling) || !has(self.replicas)",
+      message:
+        "replicas cannot be set while autoscaling is set: the autoscaler owns the app tier's replica count (so kubectl scale has no effect); change autoscaling.minReplicas and maxReplicas instead",
+      fieldPath: ".replicas",
+      holds: (a) => a.autoscaling === undefined || a.replicas === undefined,
+    },
+    {
       cel: "!has(self.server) || self.server != 'command' || has(self.command)",
       message: "server: command needs `command` (the program to run)",
       fieldPath: ".command",
       holds: (a) => a.server !== "command" || a.command !== undefined,
     },
     {
-      cel: "(has(self.server) && self.server == 'command') || has(self.module)",
+      cel: `(has(self.server) && self.server == 'command') || has(self.module) || (${SCALE_ONLY})`,
       message: "gunicorn and uwsgi need `module`, the WSGI application (e.g. shop.wsgi:application)",
       fieldPath: ".module",
-      holds: (a) => a.server === "command" || a.module !== undefined,
+      holds: (a) => a.server === "command" || a.module !== undefined || scaleOnly(a),
     },
     {
       cel: "!has(self.command) || (has(self.server) && self.server == 'command')",

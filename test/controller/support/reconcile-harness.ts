@@ -1,0 +1,136 @@
+import { pino } from "pino";
+import { ownerKeyOf } from "../../../src/controller/ownership.js";
+import { Reconciler } from "../../../src/controller/reconcile.js";
+import { FIELD_MANAGER } from "../../../src/kube/client.js";
+import { KubeApiError } from "../../../src/kube/errors.js";
+import type { KubeObject, ResourceType } from "../../../src/kube/resources.js";
+import { EventRecorder } from "../../../src/runtime/events.js";
+import type { Logger } from "../../../src/runtime/logger.js";
+import { webappObject } from "../../fixtures/webapps.js";
+
+/**
+ * Cache and API in one map, for Reconciler unit tests: applies land in it, reads come from it, every
+ * write is counted. Apply follows the API server where ownership is decided: a second controller
+ * ownerReference is refused (422); without force, a field another manager set differently is a
+ * conflict (409); managedFields record who wrote. `hidden` objects exist but the cache does not
+ * show them (they are not labelled as ours).
+ */
+export function reconcileHarness(
+  opts: { logger?: Logger; hidden?: Set<string>; served?: (t: ResourceType) => boolean } = {},
+) {
+  const objects = new Map<string, KubeObject>();
+  /** Objects as they were before our apply added to someone else's, for a release to restore. */
+  const before = new Map<string, KubeObject>();
+  const hidden = opts.hidden ?? new Set<string>();
+  let rv = 1;
+  const writes: string[] = [];
+  const events: { reason: string; message: string; type: string; involvedObject: { name: string } }[] = [];
+  const id = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
+  const ownersOf = (o: KubeObject) => (o.metadata.managedFields ?? []).map((m) => m.manager);
+  const content = (o: KubeObject) =>
+    JSON.stringify({ ...o, metadata: undefined, status: undefined, apiVersion: undefined, kind: undefined });
+
+  const reconciler = new Reconciler(
+    {
+      webapp: (key) => objects.get(`WebApp/${key}`),
+      child: (type: ResourceType, ns, name) =>
+        hidden.has(id(type.kind, ns, name)) ? undefined : objects.get(id(type.kind, ns, name)),
+      children: (type, webappKey) =>
+        [...objects.values()].filter(
+          (o) =>
+            o.kind === type.kind &&
+            !hidden.has(id(o.kind, o.metadata.namespace!, o.metadata.name)) &&
+            ownerKeyOf(o) === webappKey,
+        ),
+      served: opts.served ?? (() => true),
+    },
+    {
+      get: async (type, ns, name) => objects.get(id(type.kind, ns, name)),
+      apply: async (type, body, { force }) => {
+        const key = id(type.kind, body.metadata.namespace!, body.metadata.name);
+        const existing = objects.get(key);
+        const releasing = content(body) === "{}";
+        if (releasing) {
+          writes.push(`release ${type.kind}/${body.metadata.name}`);
+          const restored = before.get(key);
+          if (restored) objects.set(key, restored);
+          return restored ?? existing!;
+        }
+        if (existing) {
+          const theirs = existing.metadata.ownerReferences?.find((r) => r.controller);
+          const ours = body.metadata.ownerReferences?.find((r) => r.controller);
+          if (theirs && ours && theirs.uid !== ours.uid) {
+            throw new KubeApiError(
+              422,
+              `${type.kind} "${body.metadata.name}" is invalid: metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true`,
+            );
+          }
+          const others = ownersOf(existing).filter((m) => m !== FIELD_MANAGER);
+          if (!force && others.length > 0 && content(existing) !== content(body)) {
+            throw new KubeApiError(
+              409,
+              `Apply failed with 1 conflict: conflict with "${others[0]}"`,
+              "Conflict",
+            );
+          }
+          if (others.length > 0) before.set(key, existing);
+        }
+        writes.push(`apply ${type.kind}/${body.metadata.name}`);
+        const managers = new Set([...(existing ? ownersOf(existing) : []), FIELD_MANAGER]);
+        const stored = {
+          ...structuredClone(body),
+          metadata: {
+            ...structuredClone(body.metadata),
+            uid: existing?.metadata.uid ?? `uid-${rv}`,
+            resourceVersion: String(rv++),
+            managedFields: [...managers].map((manager) => ({ manager, operation: "Apply" })),
+          },
+        };
+        objects.set(key, stored);
+        return stored;
+      },
+      delete: async (type, ns, name) => {
+        writes.push(`delete ${type.kind}/${name}`);
+        objects.delete(id(type.kind, ns, name));
+      },
+      patchStatus: async (ns, name, patch) => {
+        writes.push(`status ${ns}/${name}`);
+        const current = objects.get(`WebApp/${ns}/${name}`)!;
+        const next = { ...current, status: (patch as { status: unknown }).status };
+        objects.set(`WebApp/${ns}/${name}`, next);
+        return next;
+      },
+    },
+    new EventRecorder(
+      { create: async (_t, _ns, body) => events.push(body as (typeof events)[number]) },
+      pino({ level: "silent" }),
+      "test",
+    ),
+    opts.logger ?? pino({ level: "silent" }),
+    Date.now,
+    0, // this cache is the store itself: it never lags behind a write
+  );
+
+  // biome-ignore lint/suspicious/noExplicitAny: tests poke into arbitrary object shapes
+  const get = (kind: string, name: string, ns = "store"): any => objects.get(id(kind, ns, name));
+
+  /** Adds (or replaces the spec of) a WebApp; each name gets its own uid. */
+  function webapp(name: string, spec: Record<string, unknown>, ns = "store"): KubeObject {
+    const obj = webappObject(spec, name, ns) as KubeObject;
+    obj.metadata.uid = `uid-of-${name}`;
+    const existing = objects.get(`WebApp/${ns}/${name}`);
+    if (existing) {
+      obj.metadata.generation = (existing.metadata.generation ?? 1) + 1;
+      obj.status = existing.status;
+    }
+    objects.set(`WebApp/${ns}/${name}`, obj);
+    return obj;
+  }
+
+  /** The Ready condition of a WebApp. */
+  // biome-ignore lint/suspicious/noExplicitAny: condition shape
+  const condition = (name: string, type = "Ready", ns = "store"): any =>
+    (get("WebApp", name, ns)?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+  return { reconciler, objects, writes, events, get, webapp, condition, id };
+}

@@ -1,5 +1,6 @@
 /** Which resources are served: the built-in kinds plus those of every established CRD. */
 import { builtinResourceTypes } from "../schemas/builtin-resources.js";
+import { withUpstreamSchema } from "../schemas/upstream/builtin-kinds.js";
 import type { ResourceType } from "./resource-type.js";
 
 export class ResourceRegistry {
@@ -8,7 +9,7 @@ export class ResourceRegistry {
   private readonly groupOrder: string[] = [];
 
   constructor() {
-    for (const rt of builtinResourceTypes()) this.add(rt);
+    for (const rt of builtinResourceTypes()) this.add(withUpstreamSchema(rt));
   }
 
   private static key(group: string, version: string, plural: string): string {

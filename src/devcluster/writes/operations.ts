@@ -19,6 +19,7 @@ import {
   unsupportedMediaType,
 } from "../errors.js";
 import { nameRuleFor, validateMetadata } from "../schemas/builtin-validation.js";
+import { decoderPath, typedPath } from "../schemas/field-paths.js";
 import { jsonPathValue, setAtPath, simplePath } from "../schemas/jsonpath.js";
 import { randomSuffix } from "../schemas/names.js";
 import { combine, fieldMatcher, labelMatcher } from "../schemas/selectors.js";
@@ -36,6 +37,9 @@ import { applyMergePatch } from "./merge-patch.js";
 import { StrategicMergeError, strategicMerge } from "./strategic-merge.js";
 
 export type FieldValidation = "Ignore" | "Warn" | "Strict";
+
+/** How a write arrived: whole objects (create, update) and patches report unknown fields differently. */
+type WriteVerb = "create" | "update" | "patch" | "apply";
 
 export interface WriteContext {
   user: UserInfo;
@@ -205,14 +209,30 @@ export class Operations {
     return obj;
   }
 
-  /** Defaulting, pruning, unknown-field handling and validation: 422 with every problem at once. */
-  private admit(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): void {
-    if (rt.unknownFields && ctx.fieldValidation !== "Ignore") {
-      const unknown = rt.unknownFields(obj);
-      if (unknown.length && ctx.fieldValidation === "Strict") {
-        throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+  /**
+   * Drops unknown fields (refused under fieldValidation=Strict, a warning each under Warn), then defaulting
+   * and validation: 422 with every problem at once.
+   */
+  private admit(
+    rt: ResourceType,
+    obj: KubeObject,
+    old: KubeObject | undefined,
+    ctx: WriteContext,
+    verb: WriteVerb,
+  ): void {
+    const unknown = rt.dropUnknownFields?.(obj) ?? [];
+    if (unknown.length && ctx.fieldValidation !== "Ignore") {
+      const fields = unknown.map((p) => `unknown field "${decoderPath(p)}"`);
+      if (ctx.fieldValidation === "Strict") {
+        const strict = `strict decoding error: ${fields.join(", ")}`;
+        // Patches are decoded after patching; whole objects are decoded first, and say which kind failed.
+        throw badRequest(
+          verb === "patch"
+            ? strict
+            : `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${strict}`,
+        );
       }
-      for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
+      ctx.warnings.push(...fields);
     }
     rt.prepare?.(obj, old);
     const errs: FieldError[] = [
@@ -224,7 +244,7 @@ export class Operations {
 
   create(rt: ResourceType, namespace: string | undefined, body: unknown, ctx: WriteContext): KubeObject {
     const obj = this.decodeBody(rt, body);
-    return this.createObject(rt, namespace, obj, ctx, undefined);
+    return this.createObject(rt, namespace, obj, ctx, undefined, "create");
   }
 
   private createObject(
@@ -233,6 +253,7 @@ export class Operations {
     obj: KubeObject,
     ctx: WriteContext,
     presetManagedFields: KubeObject["metadata"]["managedFields"],
+    verb: WriteVerb,
   ): KubeObject {
     const m = obj.metadata;
     if (rt.namespaced) {
@@ -255,7 +276,7 @@ export class Operations {
     ])
       delete m[k];
     if (rt.subresources.status && rt.kind !== "Namespace") delete obj.status;
-    this.admit(rt, obj, undefined, ctx);
+    this.admit(rt, obj, undefined, ctx, verb);
     if (this.store.get(rt.storageKey, m.namespace, m.name!)) throw alreadyExists(gr(rt), m.name!);
     m.uid = randomUUID();
     m.creationTimestamp = nowTimestamp();
@@ -305,7 +326,7 @@ export class Operations {
     incoming: KubeObject,
     ctx: WriteContext,
     subresource: string | undefined,
-    mode: "update" | "apply",
+    verb: WriteVerb,
   ): KubeObject {
     const name = old.metadata.name!;
     const rv = incoming.metadata.resourceVersion;
@@ -348,12 +369,12 @@ export class Operations {
           },
         ]);
     }
-    this.admit(rt, next, old, ctx);
+    this.admit(rt, next, old, ctx, verb);
     if (rt.tracksGeneration) {
       const changed = !deepEqual(specPart(next), specPart({ ...old, apiVersion: next.apiVersion }));
       m.generation = (om.generation ?? 1) + (changed ? 1 : 0);
     }
-    if (mode === "update") {
+    if (verb !== "apply") {
       const incomingMf = incoming.metadata.managedFields;
       const reset =
         Array.isArray(incomingMf) && incomingMf.every((e) => !isObject(e) || Object.keys(e).length === 0);
@@ -437,7 +458,7 @@ export class Operations {
       throw badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
       );
-    return this.writeUpdate(rt, old, obj, ctx, subresource, "update");
+    return this.writeUpdate(rt, old, obj, ctx, subresource, "patch");
   }
 
   private apply(
@@ -469,6 +490,7 @@ export class Operations {
     if (applied.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil");
     applied.metadata.name = name;
     if (rt.namespaced) applied.metadata.namespace = namespace;
+    this.refuseUndeclaredFields(rt, applied);
     const old = this.store.get(rt.storageKey, this.nsOf(rt, namespace), name);
     const live: KubeObject = old
       ? deepClone(this.present(rt, old))
@@ -491,10 +513,25 @@ export class Operations {
     if (!old) {
       const mf = merged.metadata.managedFields;
       delete merged.metadata.resourceVersion;
-      return this.createObject(rt, namespace, merged, ctx, mf);
+      return this.createObject(rt, namespace, merged, ctx, mf, "apply");
     }
     if (!applied.metadata.resourceVersion) merged.metadata.resourceVersion = old.metadata.resourceVersion;
     return this.writeUpdate(rt, old, merged, ctx, subresource, "apply");
+  }
+
+  /**
+   * Server-side apply types the applied configuration against the kind's schema before anything else, so
+   * a field the schema lacks fails the request whatever fieldValidation says (duplicate fields are all
+   * fieldValidation governs there). Kubernetes 1.35 answers it with a 500 and no reason, as here.
+   */
+  private refuseUndeclaredFields(rt: ResourceType, applied: KubeObject): void {
+    const unknown = rt.dropUnknownFields?.(deepClone(applied)) ?? [];
+    if (unknown.length === 0) return;
+    const m = applied.metadata;
+    const where = `${m.namespace ?? ""}/${m.name}; ${rt.group}/${rt.version}, Kind=${rt.kind}`;
+    const errors = unknown.map((p) => `${typedPath(applied, p, rt.fieldType)}: field not declared in schema`);
+    const text = errors.length === 1 ? errors[0] : ["errors:", ...errors.map((e) => `  ${e}`)].join("\n");
+    throw new ApiError(500, "", `failed to create typed patch object (${where}): ${text}`);
   }
 
   delete(

@@ -5,7 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import type { JsonObject } from "../../types.js";
-import { definitionNameOf, kindFile, REF_PREFIX, readDeclaration } from "./model-declarations.js";
+import {
+  apimachineryFile,
+  definitionNameOf,
+  kindFile,
+  REF_PREFIX,
+  readDeclaration,
+} from "./model-declarations.js";
 
 export type Gvk = { group: string; version: string; kind: string };
 
@@ -38,7 +44,10 @@ export class UpstreamDefinitions {
       const schema = this.definition(name)!;
       const gvks = (schema["x-kubernetes-group-version-kind"] as Gvk[] | undefined) ?? [];
       if (!gvks.some((g) => g.group === gvk.group && g.version === gvk.version && g.kind === gvk.kind))
-        schema["x-kubernetes-group-version-kind"] = [...gvks, { ...gvk }];
+        schema["x-kubernetes-group-version-kind"] = [
+          ...gvks,
+          { group: gvk.group, version: gvk.version, kind: gvk.kind },
+        ];
     }
     this.kinds.set(key, name);
     return name;
@@ -48,8 +57,8 @@ export class UpstreamDefinitions {
   definition(name: string): JsonObject | undefined {
     const cached = this.schemas.get(name);
     if (cached) return cached;
-    const file = this.files.get(name);
-    if (!file) return undefined;
+    const file = this.files.get(name) ?? apimachineryFile(name);
+    if (!file || !existsSync(file)) return undefined;
     const parsed = readDeclaration(file);
     for (const [ref, refFile] of parsed.refs) if (!this.files.has(ref)) this.files.set(ref, refFile);
     this.schemas.set(name, parsed.schema);

@@ -43,6 +43,13 @@ export function definitionNameOf(file: string): string {
   return `io.k8s.api.${group}.${version}.${type}`;
 }
 
+/** The declaration file of an apimachinery definition (ObjectMeta, Status...), which no kind may have led to yet. */
+export function apimachineryFile(definition: string): string | undefined {
+  const prefix = "io.k8s.apimachinery.pkg.";
+  if (!definition.startsWith(prefix)) return undefined;
+  return `${join(APIMACHINERY_DIR, ...definition.slice(prefix.length).split("."))}.d.ts`;
+}
+
 /** The declaration file of a kind served at group/version, if the package has one. */
 export function kindFile(group: string, version: string, kind: string): string {
   return group ? join(MODELS_DIR, group, version, `${kind}.d.ts`) : join(MODELS_DIR, version, `${kind}.d.ts`);

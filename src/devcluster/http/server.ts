@@ -35,7 +35,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } fro
 import type { Faults, RequestAttributes } from "./faults.js";
 import { readBody, readRawBody, sendError, sendJson, wantsTable, warningHeaders } from "./http-io.js";
 import type { OpenApi } from "./openapi.js";
-import { decodeProtobufObject } from "./protobuf.js";
+import { DELETE_OPTIONS, decodeProtobufMessage, decodeProtobufObject } from "./protobuf.js";
 import { parseRoute, type Route, verbOf } from "./routes.js";
 import type { RequestStats } from "./stats.js";
 import { type IncludeObject, toTable } from "./table.js";
@@ -444,10 +444,13 @@ export class ApiServerHandler {
   }
 
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
-    const raw = await readBody(req);
+    const raw = await readRawBody(req);
+    const contentType = req.headers["content-type"];
     let body: JsonObject = {};
-    if (raw.trim()) {
-      const parsed = this.parseBody(raw, req.headers["content-type"]);
+    if (contentType?.includes("protobuf") && raw.length > 0)
+      body = decodeProtobufMessage(raw, contentType, DELETE_OPTIONS);
+    else if (raw.toString("utf8").trim()) {
+      const parsed = this.parseBody(raw.toString("utf8"), contentType);
       if (isObject(parsed)) body = parsed;
     }
     const opts: DeleteOptions = {};

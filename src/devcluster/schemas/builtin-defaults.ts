@@ -36,8 +36,9 @@ export function defaultDeployment(obj: KubeObject): void {
   setDefault(spec, "replicas", 1);
   setDefault(spec, "revisionHistoryLimit", 10);
   setDefault(spec, "progressDeadlineSeconds", 600);
-  setDefault(spec, "strategy", { type: "RollingUpdate" });
+  setDefault(spec, "strategy", {});
   const strategy = spec.strategy;
+  if (isObject(strategy)) setDefault(strategy, "type", "RollingUpdate");
   if (isObject(strategy) && strategy.type === "RollingUpdate") {
     setDefault(strategy, "rollingUpdate", {});
     const ru = strategy.rollingUpdate;

@@ -2,7 +2,7 @@
  * Server-side defaulting of the built-in kinds, for the fields the project's objects use. A client that
  * compares what it sent with what it reads back sees the same extra fields as on a real cluster.
  */
-import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
 
 function setDefault(o: JsonObject, key: string, value: unknown): void {
   if (o[key] === undefined) o[key] = value;
@@ -74,13 +74,24 @@ export function defaultService(obj: KubeObject, old: KubeObject | undefined): vo
       setDefault(p, "targetPort", p.port);
     }
   }
+  if (spec.type === "ExternalName") return;
   const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
+  let ips = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as string[]) : [];
+  // A changed clusterIP next to unchanged clusterIPs means the primary IP is what the client changed.
+  if (oldSpec && spec.clusterIP && spec.clusterIP !== oldSpec.clusterIP && deepEqual(ips, oldSpec.clusterIPs))
+    ips = [spec.clusterIP as string];
+  // An unset clusterIP keeps the allocated one (or follows clusterIPs), as the real server's registry does.
   if (spec.clusterIP === undefined || spec.clusterIP === "") {
-    spec.clusterIP = (oldSpec?.clusterIP as string | undefined) ?? allocateClusterIp();
+    spec.clusterIP = ips[0] ?? (oldSpec?.clusterIP as string | undefined) ?? allocateClusterIp();
   }
-  setDefault(spec, "clusterIPs", spec.clusterIP === "None" ? ["None"] : [spec.clusterIP]);
-  setDefault(spec, "ipFamilies", ["IPv4"]);
-  setDefault(spec, "ipFamilyPolicy", "SingleStack");
+  spec.clusterIPs = ips;
+  if (ips.length === 0) {
+    const kept = oldSpec?.clusterIP === spec.clusterIP && Array.isArray(oldSpec?.clusterIPs);
+    spec.clusterIPs = kept ? oldSpec!.clusterIPs : [spec.clusterIP];
+  }
+  if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0)
+    spec.ipFamilies = Array.isArray(oldSpec?.ipFamilies) ? oldSpec.ipFamilies : ["IPv4"];
+  setDefault(spec, "ipFamilyPolicy", (oldSpec?.ipFamilyPolicy as string | undefined) ?? "SingleStack");
 }
 
 export function defaultNamespace(obj: KubeObject): void {
@@ -93,7 +104,8 @@ export function defaultNamespace(obj: KubeObject): void {
 }
 
 export function defaultSecret(obj: KubeObject): void {
-  setDefault(obj, "type", "Opaque");
+  // An empty type (kubectl create secret sends one) is unset, as for the real server's Go types.
+  if (!obj.type) obj.type = "Opaque";
   // stringData is write-only: folded into data (base64) as the real server does.
   if (isObject(obj.stringData)) {
     const data: JsonObject = isObject(obj.data) ? { ...obj.data } : {};

@@ -161,7 +161,7 @@ export function validatePod(obj: KubeObject): FieldError[] {
   return validateContainers(spec.containers, "spec.containers", true);
 }
 
-export function validateService(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+export function validateService(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = isObject(obj.spec) ? obj.spec : {};
   const type = spec.type ?? "ClusterIP";
@@ -188,13 +188,13 @@ export function validateService(obj: KubeObject, old: KubeObject | undefined): F
     if (ports.length > 1 && !p.name)
       errs.push({ type: "FieldValueRequired", field: `spec.ports[${i}].name`, detail: "" });
   });
-  const oldIp = old && isObject(old.spec) ? old.spec.clusterIP : undefined;
-  if (oldIp && spec.clusterIP && oldIp !== spec.clusterIP)
+  const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  if (type !== "ExternalName" && ips.length > 0 && spec.clusterIP !== ips[0])
     errs.push({
       type: "FieldValueInvalid",
-      field: "spec.clusterIP",
-      value: spec.clusterIP,
-      detail: "field is immutable",
+      field: "spec.clusterIPs[0]",
+      value: ips[0],
+      detail: "must be equal to clusterIP",
     });
   return errs;
 }

@@ -356,7 +356,7 @@ export class ApiServerHandler {
           return sendJson(
             res,
             200,
-            toTable(rt, [obj], { resourceVersion: obj.metadata.resourceVersion }, include),
+            toTable(rt, [obj], { resourceVersion: obj.metadata.resourceVersion }, include, ops.store),
           );
         return sendJson(res, 200, obj);
       }
@@ -365,7 +365,7 @@ export class ApiServerHandler {
         const meta: JsonObject = { resourceVersion: String(page.rv) };
         if (page.continue) meta.continue = page.continue;
         if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
-        if (table) return sendJson(res, 200, toTable(rt, page.items, meta, include));
+        if (table) return sendJson(res, 200, toTable(rt, page.items, meta, include, ops.store));
         return sendJson(res, 200, {
           kind: rt.listKind,
           apiVersion: groupVersion(rt),
@@ -483,10 +483,12 @@ export class ApiServerHandler {
       fromRv = Number(rvParam);
       if (!Number.isInteger(fromRv)) throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
     }
-    let match = combine(
+    const selected = combine(
       labelMatcher(q.get("labelSelector") ?? undefined),
       fieldMatcher(q.get("fieldSelector") ?? undefined, rt.kind),
     );
+    // Selectors see the object in the shape this version serves (events.k8s.io's `regarding`).
+    let match = (o: KubeObject) => selected(this.d.ops.present(rt, o));
     if (route.name) {
       const byName = match;
       match = (o) => o.metadata.name === route.name && byName(o);

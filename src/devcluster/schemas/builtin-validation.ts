@@ -9,6 +9,7 @@ import {
   pathSegmentName,
   qualifiedName,
 } from "./names.js";
+import { labelSelectorMatches } from "./selectors.js";
 
 type NameRule = (name: string) => string | undefined;
 
@@ -69,22 +70,12 @@ export function nameRuleFor(kind: string): NameRule {
   return dns1123Subdomain;
 }
 
+/** A workload's selector must select something, and its own pod template. */
 function selectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
   if (!isObject(selector)) return false;
   const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
   const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const e of exprs) {
-    if (!isObject(e)) continue;
-    const has = Object.hasOwn(labels, String(e.key));
-    const values = Array.isArray(e.values) ? e.values : [];
-    const v = labels[String(e.key)];
-    if (e.operator === "In" && !(has && values.includes(v))) return false;
-    if (e.operator === "NotIn" && has && values.includes(v)) return false;
-    if (e.operator === "Exists" && !has) return false;
-    if (e.operator === "DoesNotExist" && has) return false;
-  }
-  return Object.keys(ml).length > 0 || exprs.length > 0;
+  return (Object.keys(ml).length > 0 || exprs.length > 0) && labelSelectorMatches(selector, labels);
 }
 
 function validateContainers(list: unknown, field: string, required: boolean): FieldError[] {

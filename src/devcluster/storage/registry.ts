@@ -1,12 +1,16 @@
 /** Which resources are served: the built-in kinds plus those of every established CRD. */
 import { builtinResourceTypes } from "../schemas/builtin-resources.js";
 import { withUpdateRules } from "../schemas/builtin-update-rules.js";
+import { withSharedEventStorage } from "../schemas/event-conversion.js";
 import { withUpstreamSchema } from "../schemas/upstream/builtin-kinds.js";
 import type { ResourceType } from "./resource-type.js";
 
-/** What every built-in kind gets from its kind alone: upstream field checks and update rules. */
+/**
+ * What every built-in kind gets from its kind alone: upstream field checks, update rules, and the
+ * storage it shares with another version (events).
+ */
 export function withBuiltinBehaviour(rt: ResourceType): ResourceType {
-  return withUpdateRules(withUpstreamSchema(rt));
+  return withSharedEventStorage(withUpdateRules(withUpstreamSchema(rt)));
 }
 
 export class ResourceRegistry {

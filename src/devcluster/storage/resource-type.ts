@@ -21,6 +21,11 @@ export interface PrinterColumn {
   jsonPath: string;
 }
 
+/** What a table's cells may read from the cluster besides the object (a budget's pods). */
+export interface ClusterView {
+  list(storageKey: string, namespace?: string): KubeObject[];
+}
+
 export interface ResourceType {
   group: string;
   version: string;
@@ -55,7 +60,9 @@ export interface ResourceType {
   dropUnknownFields?: (obj: KubeObject) => FieldPath[];
   printerColumns?: PrinterColumn[];
   /** Columns computed in code for built-in kinds (kubectl's default table output). */
-  table?: { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
+  table?: { columns: PrinterColumn[]; cells: (obj: KubeObject, cluster: ClusterView) => unknown[] };
+  /** Objects stored in another shape (events.k8s.io Events in the core Events' storage). */
+  conversion?: { toStorage: (obj: KubeObject) => KubeObject; fromStorage: (obj: KubeObject) => KubeObject };
   /** The CRD that serves this resource, if any. */
   crdName?: string;
   /** openAPIV3Schema of a custom resource version, for the OpenAPI documents. */

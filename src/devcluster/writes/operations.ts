@@ -122,7 +122,13 @@ export class Operations {
   /** An object as seen through a served version (custom resources may serve several). */
   present(rt: ResourceType, obj: KubeObject): KubeObject {
     const gv = groupVersion(rt);
-    return obj.apiVersion === gv ? obj : { ...obj, apiVersion: gv };
+    if (obj.apiVersion === gv) return obj;
+    return rt.conversion ? rt.conversion.fromStorage(obj) : { ...obj, apiVersion: gv };
+  }
+
+  /** An object in the shape and version it is stored in. */
+  private toStorage(rt: ResourceType, obj: KubeObject): KubeObject {
+    return rt.conversion ? rt.conversion.toStorage(obj) : { ...obj, apiVersion: rt.storageVersion };
   }
 
   private scope(rt: ResourceType, subresource: string | undefined): FieldScope {
@@ -151,9 +157,11 @@ export class Operations {
       return { ...page, items: page.items.map((o) => this.present(rt, o)) };
     }
     const match = combine(labelMatcher(opts.labelSelector), fieldMatcher(opts.fieldSelector, rt.kind));
-    const items = this.store.list(rt.storageKey, this.nsOf(rt, namespace)).filter(match);
-    const page = this.snapshots.first(items, this.store.currentRv(), opts.limit);
-    return { ...page, items: page.items.map((o) => this.present(rt, o)) };
+    const items = this.store
+      .list(rt.storageKey, this.nsOf(rt, namespace))
+      .map((o) => this.present(rt, o))
+      .filter(match);
+    return this.snapshots.first(items, this.store.currentRv(), opts.limit);
   }
 
   private checkNamespace(rt: ResourceType, namespace: string | undefined, name: string): void {
@@ -292,7 +300,7 @@ export class Operations {
         undefined,
       );
     if (m.managedFields.length === 0) delete m.managedFields;
-    const stored: KubeObject = { ...obj, apiVersion: rt.storageVersion };
+    const stored = this.toStorage(rt, obj);
     if (ctx.dryRun) return this.present(rt, stored);
     return this.present(rt, this.store.put(rt.storageKey, stored, undefined));
   }
@@ -384,10 +392,11 @@ export class Operations {
         apiVersion: groupVersion(rt),
       };
       if (subresource) writer.subresource = subresource;
-      m.managedFields = trackUpdate(old, next, rt.fieldType, this.scope(rt, subresource), writer, base);
+      const before = this.present(rt, old);
+      m.managedFields = trackUpdate(before, next, rt.fieldType, this.scope(rt, subresource), writer, base);
     }
     if (m.managedFields?.length === 0) delete m.managedFields;
-    const stored: KubeObject = { ...next, apiVersion: rt.storageVersion };
+    const stored = this.toStorage(rt, next);
     stored.metadata.resourceVersion = om.resourceVersion;
     if (deepEqual(withoutVolatile(stored), withoutVolatile(old))) return this.present(rt, old);
     if (this.deletionComplete(rt, stored)) {

@@ -57,11 +57,20 @@ describe.skipIf(!bin)("unknown fields of built-in kinds, as kubectl sees them", 
     expect(missing.stderr).toContain('deployments.apps "strict" not found');
   });
 
-  it("refuses them on replace too", async () => {
+  it("refuses them on replace, and in the patch a client-side apply sends for an existing object", async () => {
     await k.ok(["create", "-f", "-"], { input: deploymentYaml("replaced") });
     const r = await k.run(["replace", "-f", "-"], { input: deploymentYaml("replaced", UNKNOWN) });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('strict decoding error: unknown field "spec.foo"');
+    expect(r.stderr).toContain(
+      'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"',
+    );
+    const patched = await k.run(["apply", "-f", "-"], { input: deploymentYaml("replaced", UNKNOWN) });
+    expect(patched.code).not.toBe(0);
+    expect(patched.stderr).toContain(
+      'strict decoding error: unknown field "spec.foo", unknown field "spec.template.spec.containers[0].colour"',
+    );
+    const stored = JSON.parse(await k.ok(["get", "deploy", "replaced", "-o", "json"]));
+    expect(stored.spec.foo).toBeUndefined();
   });
 
   it("drops them with a warning under --validate=warn", async () => {

@@ -19,6 +19,18 @@ export function decoderPath(path: FieldPath): string {
   return out;
 }
 
+/** Orders paths as a walk over objects with sorted keys meets them. */
+export function comparePaths(a: FieldPath, b: FieldPath): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x - y;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
 /** `.spec.template.spec.containers[name="web"].foo`: list items named by their keys where the list has some. */
 export function typedPath(obj: unknown, path: FieldPath, type: FieldType): string {
   let out = "";

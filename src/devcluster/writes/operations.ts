@@ -19,7 +19,7 @@ import {
   unsupportedMediaType,
 } from "../errors.js";
 import { nameRuleFor, validateMetadata } from "../schemas/builtin-validation.js";
-import { decoderPath, typedPath } from "../schemas/field-paths.js";
+import { comparePaths, decoderPath, typedPath } from "../schemas/field-paths.js";
 import { jsonPathValue, setAtPath, simplePath } from "../schemas/jsonpath.js";
 import { randomSuffix } from "../schemas/names.js";
 import { combine, fieldMatcher, labelMatcher } from "../schemas/selectors.js";
@@ -157,10 +157,11 @@ export class Operations {
       return { ...page, items: page.items.map((o) => this.present(rt, o)) };
     }
     const match = combine(labelMatcher(opts.labelSelector), fieldMatcher(opts.fieldSelector, rt.kind));
-    const items = this.store
-      .list(rt.storageKey, this.nsOf(rt, namespace))
-      .map((o) => this.present(rt, o))
-      .filter(match);
+    const stored = this.store.list(rt.storageKey, this.nsOf(rt, namespace));
+    // Selectors see the shape this version serves; only converted kinds need presenting first.
+    const items = rt.conversion
+      ? stored.map((o) => this.present(rt, o)).filter(match)
+      : stored.filter(match).map((o) => this.present(rt, o));
     return this.snapshots.first(items, this.store.currentRv(), opts.limit);
   }
 
@@ -229,6 +230,8 @@ export class Operations {
     verb: WriteVerb,
   ): void {
     const unknown = rt.dropUnknownFields?.(obj) ?? [];
+    // A patched object is decoded from a Go map, whose JSON has its keys in order.
+    if (verb === "patch") unknown.sort(comparePaths);
     if (unknown.length && ctx.fieldValidation !== "Ignore") {
       const fields = unknown.map((p) => `unknown field "${decoderPath(p)}"`);
       if (ctx.fieldValidation === "Strict") {

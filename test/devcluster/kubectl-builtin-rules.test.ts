@@ -100,6 +100,28 @@ describe.skipIf(!bin)("rules of built-in kinds", () => {
     expect(await k.ok(["get", "svc", "api", "-o", "jsonpath={.spec.clusterIPs[0]}"])).toBe(ip);
   });
 
+  it("allocates node ports, and drops what a service's new type does not use", async () => {
+    await k.ok(["create", "service", "nodeport", "edge", "--tcp=80:8080"]);
+    await k.ok(["create", "service", "externalname", "db", "--external-name=db.example.com"]);
+    const nodePort = Number(await k.ok(["get", "svc", "edge", "-o", "jsonpath={.spec.ports[0].nodePort}"]));
+    expect(nodePort).toBeGreaterThanOrEqual(30000);
+    expect(nodePort).toBeLessThanOrEqual(32767);
+    const table = await k.ok(["get", "svc", "edge", "db"]);
+    expect(table).toMatch(new RegExp(`edge\\s+NodePort\\s+10\\.96\\.\\S+\\s+<none>\\s+80:${nodePort}/TCP`));
+    expect(table).toMatch(/db\s+ExternalName\s+<none>\s+db\.example\.com\s+<none>/);
+    await k.ok([
+      "patch",
+      "svc",
+      "edge",
+      "-p",
+      '{"spec":{"type":"ExternalName","externalName":"edge.example.com"}}',
+    ]);
+    const spec = JSON.parse(await k.ok(["get", "svc", "edge", "-o", "jsonpath={.spec}"]));
+    expect(spec).not.toHaveProperty("clusterIP");
+    expect(spec).not.toHaveProperty("clusterIPs");
+    expect(spec.ports[0]).not.toHaveProperty("nodePort");
+  });
+
   it("refuses changes to a Job's selector and template", async () => {
     const job = `apiVersion: batch/v1
 kind: Job

@@ -33,6 +33,25 @@ function servicePorts(o: KubeObject): string {
   return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol ?? "TCP"}`).join(",");
 }
 
+/** EXTERNAL-IP as the real printer derives it from the service's type. */
+function externalIp(o: KubeObject): string {
+  const s = spec(o);
+  const external = Array.isArray(s.externalIPs) ? s.externalIPs.map(String) : [];
+  switch (s.type ?? "ClusterIP") {
+    case "ExternalName":
+      return String(s.externalName ?? "");
+    case "LoadBalancer": {
+      const lb = isObject(status(o).loadBalancer) ? (status(o).loadBalancer as JsonObject) : {};
+      const ingress = (Array.isArray(lb.ingress) ? lb.ingress : []).filter(isObject);
+      const ips = ingress.map((i) => String(i.ip ?? i.hostname ?? "")).filter(Boolean);
+      const all = [...ips, ...external];
+      return all.length ? all.join(",") : "<pending>";
+    }
+    default:
+      return external.length ? external.join(",") : "<none>";
+  }
+}
+
 function selectorString(sel: unknown): string {
   if (!isObject(sel)) return "<none>";
   const parts = Object.entries(sel).map(([k, v]) => `${k}=${v}`);
@@ -65,8 +84,8 @@ export const builtinTables: Record<string, Table> = {
     cells: (o) => [
       o.metadata.name,
       spec(o).type ?? "ClusterIP",
-      spec(o).clusterIP ?? "<none>",
-      "<none>",
+      spec(o).clusterIP || "<none>",
+      externalIp(o),
       servicePorts(o),
       created(o),
       selectorString(spec(o).selector),

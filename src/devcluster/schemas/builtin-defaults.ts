@@ -61,6 +61,34 @@ function allocateClusterIp(): string {
   return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
 }
 
+let nextNodePort = 0;
+
+/**
+ * NodePort and LoadBalancer services get a node port per port (kept across updates, matched by port and
+ * protocol); changing to another type drops the allocated ones, as the real registry does.
+ */
+function defaultNodePorts(spec: JsonObject, oldSpec: JsonObject | undefined): void {
+  const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObject) : [];
+  const oldPorts = Array.isArray(oldSpec?.ports) ? oldSpec.ports.filter(isObject) : [];
+  const previous = (p: JsonObject) =>
+    oldPorts.find((o) => o.port === p.port && (o.protocol ?? "TCP") === (p.protocol ?? "TCP"))?.nodePort;
+  const needsNodePorts = spec.type === "NodePort" || spec.type === "LoadBalancer";
+  for (const p of ports) {
+    if (needsNodePorts) {
+      if (!p.nodePort) p.nodePort = previous(p) ?? 30000 + (nextNodePort++ % 2768);
+    } else if (p.nodePort !== undefined && p.nodePort === previous(p)) delete p.nodePort;
+  }
+}
+
+/** A service turned ExternalName loses the cluster IPs it had been allocated (when the client kept them). */
+function dropAllocatedIps(spec: JsonObject, oldSpec: JsonObject | undefined): void {
+  if (!oldSpec || oldSpec.type === "ExternalName") return;
+  if (spec.clusterIP === oldSpec.clusterIP) delete spec.clusterIP;
+  if (deepEqual(spec.clusterIPs, oldSpec.clusterIPs)) delete spec.clusterIPs;
+  if (deepEqual(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+  if (spec.ipFamilyPolicy === oldSpec.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+}
+
 export function defaultService(obj: KubeObject, old: KubeObject | undefined): void {
   const spec = obj.spec;
   if (!isObject(spec)) return;
@@ -74,8 +102,12 @@ export function defaultService(obj: KubeObject, old: KubeObject | undefined): vo
       setDefault(p, "targetPort", p.port);
     }
   }
-  if (spec.type === "ExternalName") return;
   const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
+  defaultNodePorts(spec, oldSpec);
+  if (spec.type === "ExternalName") {
+    dropAllocatedIps(spec, oldSpec);
+    return;
+  }
   let ips = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as string[]) : [];
   // A changed clusterIP next to unchanged clusterIPs means the primary IP is what the client changed.
   if (oldSpec && spec.clusterIP && spec.clusterIP !== oldSpec.clusterIP && deepEqual(ips, oldSpec.clusterIPs))

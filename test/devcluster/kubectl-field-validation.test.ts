@@ -1,7 +1,8 @@
 /**
  * Unknown fields on built-in kinds, judged by the real kubectl 1.35: refused under its default
  * `--validate=strict` (every unknown field listed), dropped with a warning under `--validate=warn`, dropped
- * silently under `--validate=false`, and refused by server-side apply whatever the validation.
+ * silently under `--validate=false`, and refused by server-side apply whatever the validation. Duplicate
+ * fields, which kubectl itself drops, are reported the same way to clients that send them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
@@ -129,5 +130,22 @@ spec:
     expect(r.status).toBe(201);
     expect(r.body.extra).toBeUndefined();
     expect(r.headers.get("warning")).toBe('299 - "unknown field \\"extra\\""');
+  });
+
+  it("reports duplicate fields of a JSON body (kubectl drops them itself; other clients may not)", async () => {
+    const body = (name: string) =>
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}"},"data":{"a":"1","b":"x","a":"2"}}`;
+    const path = "/api/v1/namespaces/default/configmaps";
+    const strict = await call(cluster, "POST", `${path}?fieldValidation=Strict`, body("dup-strict"));
+    expect(strict.status).toBe(400);
+    expect(strict.body.message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "data.a"',
+    );
+    const warned = await call(cluster, "POST", path, body("dup-warned"));
+    expect(warned.status).toBe(201);
+    expect(warned.headers.get("warning")).toBe('299 - "duplicate field \\"data.a\\""');
+    expect(warned.body.data).toEqual({ a: "2", b: "x" });
+    const ignored = await call(cluster, "POST", `${path}?fieldValidation=Ignore`, body("dup-ignored"));
+    expect(ignored.headers.get("warning")).toBeNull();
   });
 });

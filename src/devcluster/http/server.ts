@@ -34,6 +34,7 @@ import type {
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import type { Faults, RequestAttributes } from "./faults.js";
 import { readBody, readRawBody, sendError, sendJson, wantsTable, warningHeaders } from "./http-io.js";
+import { duplicateFields } from "./json-duplicates.js";
 import type { OpenApi } from "./openapi.js";
 import { DELETE_OPTIONS, decodeProtobufMessage, decodeProtobufObject } from "./protobuf.js";
 import { parseRoute, type Route, verbOf } from "./routes.js";
@@ -283,11 +284,20 @@ export class ApiServerHandler {
     return ctx;
   }
 
-  /** A create/update body: JSON, YAML, or the protobuf kubectl's typed clients send. */
-  private async readObject(req: IncomingMessage): Promise<unknown> {
+  /**
+   * A create/update body: JSON, YAML, or the protobuf kubectl's typed clients send. The duplicate fields
+   * of a JSON body go to the write's context, for fieldValidation.
+   */
+  private async readObject(req: IncomingMessage, ctx?: WriteContext): Promise<unknown> {
     const contentType = req.headers["content-type"];
     if (contentType?.includes("protobuf")) return decodeProtobufObject(await readRawBody(req), contentType);
-    return this.parseBody(await readBody(req), contentType);
+    const raw = await readBody(req);
+    const body = this.parseBody(raw, contentType);
+    if (ctx && ctx.fieldValidation !== "Ignore" && !contentType?.includes("yaml")) {
+      const duplicates = duplicateFields(raw);
+      if (duplicates.length) ctx.duplicateFields = duplicates;
+    }
+    return body;
   }
 
   private parseBody(raw: string, contentType: string | undefined): unknown {
@@ -377,13 +387,13 @@ export class ApiServerHandler {
         return this.watch(res, route, rt, q, table ? include : undefined);
       case "create": {
         const ctx = this.writeContext(req, q, user, userAgent);
-        const body = await this.readObject(req);
+        const body = await this.readObject(req, ctx);
         const created = ops.create(rt, ns, body, ctx);
         return sendJson(res, 201, created, warningHeaders(ctx.warnings));
       }
       case "update": {
         const ctx = this.writeContext(req, q, user, userAgent);
-        const body = await this.readObject(req);
+        const body = await this.readObject(req, ctx);
         if (sub === "scale") return sendJson(res, 200, ops.writeScale(rt, ns, route.name!, { body }, ctx));
         if (sub === "finalize") {
           const current = ops.get(rt, ns, route.name!);

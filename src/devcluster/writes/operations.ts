@@ -50,6 +50,8 @@ export interface WriteContext {
   fieldValidation: FieldValidation;
   /** Warnings for the response's Warning headers (unknown fields under Warn). */
   warnings: string[];
+  /** Fields the request body held twice (JSON keeps the last), reported like unknown fields. */
+  duplicateFields?: string[];
 }
 
 export interface ListOptions {
@@ -232,8 +234,13 @@ export class Operations {
     const unknown = rt.dropUnknownFields?.(obj) ?? [];
     // A patched object is decoded from a Go map, whose JSON has its keys in order.
     if (verb === "patch") unknown.sort(comparePaths);
-    if (unknown.length && ctx.fieldValidation !== "Ignore") {
-      const fields = unknown.map((p) => `unknown field "${decoderPath(p)}"`);
+    const duplicates = ctx.duplicateFields ?? [];
+    delete ctx.duplicateFields;
+    if ((unknown.length || duplicates.length) && ctx.fieldValidation !== "Ignore") {
+      const fields = [
+        ...unknown.map((p) => `unknown field "${decoderPath(p)}"`),
+        ...duplicates.map((f) => `duplicate field "${f}"`),
+      ];
       if (ctx.fieldValidation === "Strict") {
         const strict = `strict decoding error: ${fields.join(", ")}`;
         // Patches are decoded after patching; whole objects are decoded first, and say which kind failed.

@@ -87,6 +87,11 @@ regarding: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: default
     expect(seen.deprecatedCount).toBe(4);
     expect(seen.deprecatedSource).toEqual({ component: "kubelet", host: "node-1" });
     expect(seen).not.toHaveProperty("involvedObject");
+    // `kubectl events` reads them back, whichever API wrote them.
+    const listed = await k.ok(["events", "--types=Normal"]);
+    expect(listed).toMatch(
+      /Normal\s+ScalingReplicaSet\s+Deployment\/web\s+Scaled up replica set web-abc to 3/,
+    );
     const names = await k.ok(["get", "events.events.k8s.io", "-o", "name"]);
     expect(lines(names).sort()).toEqual([
       "event.events.k8s.io/web-1.backoff",

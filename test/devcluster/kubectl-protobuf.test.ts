@@ -92,6 +92,25 @@ describe.skipIf(!bin)("protobuf bodies from kubectl create and helm", () => {
     });
   });
 
+  it("creates a HorizontalPodAutoscaler with kubectl autoscale (autoscaling/v2)", async () => {
+    expect(await k.ok(["autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu=80%"])).toContain(
+      "horizontalpodautoscaler.autoscaling/web autoscaled",
+    );
+    const hpa = await json("hpa", "web");
+    expect(hpa.apiVersion).toBe("autoscaling/v2");
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+        },
+      ],
+    });
+  });
+
   it("installs and uninstalls a Helm release (protobuf release storage and DeleteOptions)", async () => {
     const chart = mkdtempSync(join(tmpdir(), "devcluster-chart-"));
     try {

@@ -104,4 +104,18 @@ export const FIELD_NUMBERS: Record<string, string> = {
   "io.k8s.api.authentication.v1.SelfSubjectReview": "1 metadata, 2 status",
   "io.k8s.api.scheduling.v1.PriorityClass":
     "1 metadata, 2 value, 3 globalDefault, 4 description, 5 preemptionPolicy*",
+  "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler": "1 metadata, 2 spec, 3 status",
+  "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec":
+    "1 scaleTargetRef, 2 minReplicas*, 3 maxReplicas, 4 metrics, 5 behavior",
+  "io.k8s.api.autoscaling.v2.CrossVersionObjectReference": "1 kind, 2 name, 3 apiVersion",
+  "io.k8s.api.autoscaling.v2.MetricSpec":
+    "1 type, 2 object, 3 pods, 4 resource, 5 external, 7 containerResource",
+  "io.k8s.api.autoscaling.v2.ResourceMetricSource": "1 name, 2 target",
+  "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource": "1 name, 2 target, 3 container",
+  "io.k8s.api.autoscaling.v2.MetricTarget": "1 type, 2 value, 3 averageValue, 4 averageUtilization*",
+  "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior": "1 scaleUp, 2 scaleDown",
+  "io.k8s.api.autoscaling.v2.HPAScalingRules":
+    "1 selectPolicy*, 2 policies, 3 stabilizationWindowSeconds*, 4 tolerance",
+  "io.k8s.api.autoscaling.v2.HPAScalingPolicy": "1 type, 2 value, 3 periodSeconds",
+  "io.k8s.api.core.v1.Pod": "1 metadata, 2 spec, 3 status",
 };

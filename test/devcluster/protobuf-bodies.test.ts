@@ -82,13 +82,18 @@ describe("protobuf request bodies", () => {
   });
 
   it("refuses a kind it has no field numbers for with 415, asking for JSON", async () => {
-    const pod = [...bytesField(1, bytesField(1, "p"))];
-    const r = await send(cluster, "POST", "/api/v1/namespaces/default/pods", envelope("v1", "Pod", pod));
+    const lease = [...bytesField(1, bytesField(1, "l"))];
+    const r = await send(
+      cluster,
+      "POST",
+      "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+      envelope("coordination.k8s.io/v1", "Lease", lease),
+    );
     expect(r.status).toBe(415);
     expect(r.body.reason).toBe("UnsupportedMediaType");
     expect(r.body.message).toContain("the body of the request was in an unknown format");
     expect(r.body.details.causes[0].message).toContain(
-      "(Pod cannot be decoded from protobuf here: send it as application/json)",
+      "(Lease cannot be decoded from protobuf here: send it as application/json)",
     );
   });
 });

@@ -31,32 +31,50 @@ interface FieldSpec {
 
 type Wire = { field: number; wire: number; value: bigint | Uint8Array };
 
+/** The varint at `at`: its value and where the next field starts. */
+function varintAt(buf: Uint8Array, at: number): [value: bigint, next: number] {
+  let result = 0n;
+  let shift = 0n;
+  let i = at;
+  for (;;) {
+    const b = buf[i++];
+    if (b === undefined) throw new Error("truncated varint");
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return [result, i];
+    shift += 7n;
+  }
+}
+
 function* fields(buf: Uint8Array): Generator<Wire> {
   let i = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = buf[i++];
-      if (b === undefined) throw new Error("truncated varint");
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  };
   while (i < buf.length) {
-    const key = Number(varint());
-    const wire = key & 7;
-    const field = key >>> 3;
-    if (wire === 0) yield { field, wire, value: varint() };
-    else if (wire === 2) {
-      const len = Number(varint());
-      if (i + len > buf.length) throw new Error("truncated length-delimited field");
-      yield { field, wire, value: buf.subarray(i, i + len) };
-      i += len;
+    const [key, afterKey] = varintAt(buf, i);
+    i = afterKey;
+    const wire = Number(key & 7n);
+    const field = Number(key >> 3n);
+    if (wire === 0) {
+      const [value, next] = varintAt(buf, i);
+      i = next;
+      yield { field, wire, value };
+    } else if (wire === 2) {
+      const [length, start] = varintAt(buf, i);
+      const end = start + Number(length);
+      if (end > buf.length) throw new Error("truncated length-delimited field");
+      yield { field, wire, value: buf.subarray(start, end) };
+      i = end;
     } else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+/** A packed repeated field: a run of varints. */
+function* packedVarints(buf: Uint8Array): Generator<Wire> {
+  let i = 0;
+  while (i < buf.length) {
+    const [value, next] = varintAt(buf, i);
+    i = next;
+    yield { field: 0, wire: 0, value };
   }
 }
 
@@ -234,22 +252,6 @@ function decodeInto(out: JsonObject, message: string, definition: JsonObject, bu
 
 /** List items and map values are kept even when zero (an empty string in a list is still an item). */
 const ITEM: FieldSpec = { name: "", pointer: true, bytes: false };
-
-function* packedVarints(buf: Uint8Array): Generator<Wire> {
-  // A packed field is a run of varints: read them as fields of number 0.
-  let i = 0;
-  while (i < buf.length) {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = buf[i++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) break;
-      shift += 7n;
-    }
-    yield { field: 0, wire: 0, value: result };
-  }
-}
 
 function decodeMessage(message: string, definition: JsonObject, buf: Uint8Array): JsonObject {
   const out: JsonObject = {};

@@ -26,7 +26,6 @@ import {
   type ServiceProxyOptions,
 } from "./proxy/service-proxy.js";
 import { defaultService } from "./schemas/builtin-defaults.js";
-import { validateService } from "./schemas/builtin-validation.js";
 import { ClusterIpAllocator } from "./schemas/cluster-ip.js";
 import { CrdController, prepareCrd, validateCrd } from "./schemas/crd.js";
 import { ResourceRegistry } from "./storage/registry.js";
@@ -143,11 +142,13 @@ export class DevCluster {
     const allocator = new ClusterIpAllocator(cidr);
     const services = this.registry.find("", "v1", "services")!;
     services.prepare = (obj, old) => defaultService(obj, old, allocator);
+    // The kind's own checks (its update rules included) come first; then the address must be free.
+    const ownValidate = services.validate;
     services.validate = (obj, old) => {
       const spec = obj.spec as { clusterIP?: string } | undefined;
       const previous = (old?.spec as { clusterIP?: string } | undefined)?.clusterIP;
       return [
-        ...validateService(obj, old),
+        ...(ownValidate?.(obj, old) ?? []),
         ...(spec?.clusterIP ? allocator.check(spec.clusterIP, previous) : []),
       ];
     };

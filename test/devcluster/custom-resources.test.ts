@@ -57,7 +57,9 @@ describe("custom resources", () => {
       widget("strict", { image: "img", colour: "red" }),
     );
     expect(strict.status).toBe(400);
-    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.colour"');
+    expect(strict.body.message).toBe(
+      'Widget in version "v1alpha1" cannot be handled as a Widget: strict decoding error: unknown field "spec.colour"',
+    );
   });
 
   it("validates types, enums, bounds, patterns, lengths and required fields", async () => {

@@ -201,8 +201,8 @@ describe.skipIf(!bin)("kubectl against the dev cluster", () => {
     expect(await k.ok(["get", "role", "pr", "-n", "proto", "-o", "jsonpath={.rules[0].verbs}"])).toBe(
       '["get"]',
     );
-    const unsupported = await k.run(["create", "deployment", "pd", "-n", "proto", "--image=nginx"]);
-    expect(unsupported.stderr).toContain("the body of the request was in an unknown format");
+    await k.ok(["create", "deployment", "pd", "-n", "proto", "--image=nginx"]);
+    expect(await k.ok(["get", "deploy", "pd", "-n", "proto", "-o", "jsonpath={.spec.replicas}"])).toBe("1");
   });
 
   it("explains a custom resource from its schema", async () => {

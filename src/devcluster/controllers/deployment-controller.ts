@@ -5,7 +5,7 @@
  * and reports status and the Available/Progressing conditions with upstream's reasons and messages,
  * including ProgressDeadlineExceeded once no progress was made for progressDeadlineSeconds.
  */
-import { labelSelectorMatches } from "../schemas/builtin-validation.js";
+import { labelSelectorMatches } from "../schemas/selectors.js";
 import type { StoredEvent } from "../storage/store.js";
 import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
 import {

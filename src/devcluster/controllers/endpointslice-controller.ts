@@ -6,7 +6,7 @@
  * targetPort (a number, or the name of a container port), and pods whose ports resolve differently go
  * into different slices. A Service that selects nothing keeps one empty slice.
  */
-import { labelSelectorMatches } from "../schemas/builtin-validation.js";
+import { labelSelectorMatches } from "../schemas/selectors.js";
 import type { StoredEvent } from "../storage/store.js";
 import { nowTimestamp } from "../time-format.js";
 import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";

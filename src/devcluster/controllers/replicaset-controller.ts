@@ -5,7 +5,7 @@
  * recently ready, restarted, newest first), and reports replicas, fullyLabeledReplicas, readyReplicas,
  * availableReplicas (minReadySeconds) and observedGeneration. Terminating pods are not replicas.
  */
-import { labelSelectorMatches } from "../schemas/builtin-validation.js";
+import { labelSelectorMatches } from "../schemas/selectors.js";
 import type { StoredEvent } from "../storage/store.js";
 import { nowTimestamp } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";

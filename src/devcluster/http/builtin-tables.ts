@@ -1,9 +1,10 @@
 /** The default `kubectl get` columns of the built-in kinds, computed server-side as the real server does. */
-import type { PrinterColumn } from "../storage/resource-type.js";
+import type { ClusterView, PrinterColumn } from "../storage/resource-type.js";
 import { age, humanDuration } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { allowedDisruptions } from "./disruption-budget.js";
 
-type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
+type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject, cluster: ClusterView) => unknown[] };
 
 const col = (name: string, description = "", type = "string", priority = 0): PrinterColumn => ({
   name,
@@ -30,6 +31,25 @@ function servicePorts(o: KubeObject): string {
   const ports = Array.isArray(spec(o).ports) ? (spec(o).ports as JsonObject[]) : [];
   if (ports.length === 0) return "<none>";
   return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol ?? "TCP"}`).join(",");
+}
+
+/** EXTERNAL-IP as the real printer derives it from the service's type. */
+function externalIp(o: KubeObject): string {
+  const s = spec(o);
+  const external = Array.isArray(s.externalIPs) ? s.externalIPs.map(String) : [];
+  switch (s.type ?? "ClusterIP") {
+    case "ExternalName":
+      return String(s.externalName ?? "");
+    case "LoadBalancer": {
+      const lb = isObject(status(o).loadBalancer) ? (status(o).loadBalancer as JsonObject) : {};
+      const ingress = (Array.isArray(lb.ingress) ? lb.ingress : []).filter(isObject);
+      const ips = ingress.map((i) => String(i.ip ?? i.hostname ?? "")).filter(Boolean);
+      const all = [...ips, ...external];
+      return all.length ? all.join(",") : "<pending>";
+    }
+    default:
+      return external.length ? external.join(",") : "<none>";
+  }
 }
 
 function selectorString(sel: unknown): string {
@@ -64,8 +84,8 @@ export const builtinTables: Record<string, Table> = {
     cells: (o) => [
       o.metadata.name,
       spec(o).type ?? "ClusterIP",
-      spec(o).clusterIP ?? "<none>",
-      "<none>",
+      spec(o).clusterIP || "<none>",
+      externalIp(o),
       servicePorts(o),
       created(o),
       selectorString(spec(o).selector),
@@ -99,13 +119,23 @@ export const builtinTables: Record<string, Table> = {
     cells: podCells,
   },
   Deployment: {
-    columns: [NAME, col("Ready"), col("Up-to-date", "", "integer"), col("Available", "", "integer"), AGE],
+    columns: [
+      NAME,
+      col("Ready"),
+      col("Up-to-date", "", "integer"),
+      col("Available", "", "integer"),
+      AGE,
+      col("Containers", "Names of each container in the template.", "string", 1),
+      col("Images", "Images referenced by each container in the template.", "string", 1),
+      col("Selector", "Label selector for pods.", "string", 1),
+    ],
     cells: (o) => [
       o.metadata.name,
       `${n(status(o).readyReplicas)}/${n(spec(o).replicas)}`,
       n(status(o).updatedReplicas),
       n(status(o).availableReplicas),
       created(o),
+      ...workloadWideCells(spec(o)),
     ],
   },
   HorizontalPodAutoscaler: {
@@ -139,11 +169,11 @@ export const builtinTables: Record<string, Table> = {
       col("Allowed Disruptions", "", "integer"),
       AGE,
     ],
-    cells: (o) => [
+    cells: (o, cluster) => [
       o.metadata.name,
       spec(o).minAvailable ?? "N/A",
       spec(o).maxUnavailable ?? "N/A",
-      n(status(o).disruptionsAllowed),
+      allowedDisruptions(o, cluster),
       created(o),
     ],
   },
@@ -391,6 +421,18 @@ const ACCESS_MODES: Record<string, string> = {
   ReadWriteOncePod: "RWOP",
 };
 
+/** An event's LAST SEEN, FIRST SEEN and COUNT as kubectl's event printer derives them. */
+function eventTimes(o: KubeObject): { first: string; last: string; count: number } {
+  const first = o.firstTimestamp ? age(o.firstTimestamp) : age(o.eventTime);
+  let last = o.lastTimestamp ? age(o.lastTimestamp) : first;
+  let count = n(o.count);
+  if (isObject(o.series)) {
+    last = age(o.series.lastObservedTime);
+    count = n(o.series.count);
+  } else if (count === 0) count = 1;
+  return { first, last, count };
+}
+
 Object.assign(builtinTables, {
   ReplicaSet: {
     columns: [
@@ -569,6 +611,81 @@ Object.assign(builtinTables, {
         String(status(o).reason ?? ""),
         created(o),
         String(spec(o).volumeMode ?? "Filesystem"),
+      ];
+    },
+  },
+  Event: {
+    columns: [
+      col("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
+      col("Type", "Type of this event (Normal, Warning), new types could be added in the future."),
+      col(
+        "Reason",
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+      ),
+      col("Object", "The object that this event is about."),
+      col("Subobject", "The object that this event is about.", "string", 1),
+      col("Source", "The component reporting this event.", "string", 1),
+      col("Message", "A human-readable description of the status of this operation."),
+      col("First Seen", "The time at which the event was first recorded.", "string", 1),
+      col("Count", "The number of times this event has occurred.", "string", 1),
+      { ...NAME, priority: 1 },
+    ],
+    cells: (o) => {
+      const involved = isObject(o.involvedObject) ? o.involvedObject : {};
+      const kind = String(involved.kind ?? "").toLowerCase();
+      const target = involved.name ? `${kind}/${involved.name}` : kind;
+      const source = isObject(o.source) ? o.source : {};
+      const component = source.component ?? o.reportingComponent ?? "";
+      const host = source.host ?? o.reportingInstance ?? "";
+      const { first, last, count } = eventTimes(o);
+      return [
+        last,
+        o.type ?? "",
+        o.reason ?? "",
+        target,
+        involved.fieldPath ?? "",
+        host ? `${component}, ${host}` : component,
+        String(o.message ?? "").trim(),
+        first,
+        count,
+        o.metadata.name,
+      ];
+    },
+  },
+  PersistentVolumeClaim: {
+    columns: [
+      NAME,
+      col("Status", "Phase represents the current phase of PersistentVolumeClaim."),
+      col("Volume", "volumeName is the binding reference to the PersistentVolume backing this claim."),
+      col("Capacity", "capacity represents the actual resources of the underlying volume."),
+      col("Access Modes", "accessModes contains the actual access modes the volume backing the PVC has."),
+      col("StorageClass", "StorageClass of the pvc"),
+      col("VolumeAttributesClass", "VolumeAttributesClass of the pvc"),
+      AGE,
+      col("VolumeMode", "volumeMode defines what type of volume is required by the claim.", "string", 1),
+    ],
+    cells: (o) => {
+      const s = spec(o);
+      const st = status(o);
+      // Capacity and access modes are the bound volume's, shown once a volume is bound.
+      const bound = Boolean(s.volumeName);
+      const modes = [...new Set(Array.isArray(st.accessModes) ? st.accessModes.map(String) : [])];
+      const annotated = o.metadata.annotations?.["volume.beta.kubernetes.io/storage-class"];
+      return [
+        o.metadata.name,
+        o.metadata.deletionTimestamp ? "Terminating" : (st.phase ?? ""),
+        s.volumeName ?? "",
+        bound && isObject(st.capacity) ? (st.capacity.storage ?? "") : "",
+        bound
+          ? Object.keys(ACCESS_MODES)
+              .filter((m) => modes.includes(m))
+              .map((m) => ACCESS_MODES[m])
+              .join(",")
+          : "",
+        annotated ?? s.storageClassName ?? "",
+        s.volumeAttributesClassName || "<unset>",
+        created(o),
+        s.volumeMode ?? "<unset>",
       ];
     },
   },

@@ -1,11 +1,13 @@
 /**
  * OpenAPI v3 documents, as much as kubectl needs: the index at /openapi/v3 and one document per
  * group/version whose PATCH operations declare the `fieldValidation` parameter (so kubectl validates on the
- * server instead of downloading schemas), and the schemas of custom resources (so `kubectl explain` works
- * for them). Built-in kinds carry no component schema: kubectl then computes client-side apply patches from
- * its compiled-in types, exactly as it does for any server without OpenAPI for a kind.
+ * server instead of downloading schemas), with the component schemas of every kind served there: the
+ * upstream definitions for built-in kinds, the CRD's schema for custom resources. `kubectl explain` reads
+ * them, and client-side `kubectl apply` computes its strategic merge patches from them.
  */
 import { createHash } from "node:crypto";
+import { upstreamDefinitions } from "../schemas/upstream/definitions.js";
+import { publishedSchemas } from "../schemas/upstream/published-schemas.js";
 import type { ResourceRegistry } from "../storage/registry.js";
 import type { ResourceType } from "../storage/resource-type.js";
 import type { JsonObject } from "../types.js";
@@ -16,7 +18,12 @@ function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
+/** The component schema of a kind: upstream's definition name, or the reversed group for a custom resource. */
 function schemaName(rt: ResourceType): string {
+  if (!rt.crdName) {
+    const upstream = upstreamDefinitions.kindDefinition(rt);
+    if (upstream) return upstream;
+  }
   return [...rt.group.split(".").reverse(), rt.version, rt.kind].join(".");
 }
 
@@ -96,73 +103,44 @@ function customResourceSchema(rt: ResourceType): JsonObject {
   };
 }
 
-const objectMetaSchema: JsonObject = {
-  type: "object",
-  description: "ObjectMeta is metadata that all persisted resources must have.",
-  properties: {
-    name: { type: "string", description: "Name must be unique within a namespace." },
-    namespace: {
-      type: "string",
-      description: "Namespace defines the space within which each name must be unique.",
-    },
-    labels: {
-      type: "object",
-      additionalProperties: { type: "string" },
-      description: "Map of string keys and values.",
-    },
-    annotations: {
-      type: "object",
-      additionalProperties: { type: "string" },
-      description: "Annotations is an unstructured key value map.",
-    },
-    uid: { type: "string", description: "UID is the unique in time and space value for this object." },
-    resourceVersion: {
-      type: "string",
-      description: "An opaque value that represents the internal version of this object.",
-    },
-    generation: {
-      type: "integer",
-      format: "int64",
-      description: "A sequence number representing a specific generation of the desired state.",
-    },
-    finalizers: {
-      type: "array",
-      items: { type: "string" },
-      description: "Must be empty before the object is deleted from the registry.",
-    },
-  },
-};
-
 export class OpenApi {
   constructor(private readonly registry: ResourceRegistry) {}
 
-  private groupVersionDoc(group: string, version: string): JsonObject | undefined {
+  /** Documents by group/version, rebuilt only when the types served there change (a CRD update). */
+  private readonly cache = new Map<string, { types: ResourceType[]; doc: JsonObject; hash: string }>();
+
+  private groupVersionDoc(group: string, version: string): { doc: JsonObject; hash: string } | undefined {
     const types = this.registry.inGroupVersion(group, version);
     if (types.length === 0) return undefined;
+    const key = gvPath(group, version);
+    const cached = this.cache.get(key);
+    if (cached && cached.types.length === types.length && cached.types.every((t, i) => t === types[i]))
+      return cached;
     const paths: JsonObject = {};
-    const schemas: JsonObject = { [OBJECT_META]: objectMetaSchema };
+    const builtins: string[] = [OBJECT_META];
+    const custom: JsonObject = {};
     for (const rt of types) {
       Object.assign(paths, operations(rt));
-      if (rt.crdName) schemas[schemaName(rt)] = customResourceSchema(rt);
+      if (rt.crdName) custom[schemaName(rt)] = customResourceSchema(rt);
+      else builtins.push(schemaName(rt));
     }
-    return {
+    const doc = {
       openapi: "3.0.0",
       info: { title: "Kubernetes", version: "v1.35.0" },
       paths,
-      components: { schemas },
+      components: { schemas: { ...publishedSchemas(builtins), ...custom } },
     };
+    const hash = createHash("sha512").update(JSON.stringify(doc)).digest("hex").slice(0, 128).toUpperCase();
+    const entry = { types, doc, hash };
+    this.cache.set(key, entry);
+    return entry;
   }
 
   private index(): JsonObject {
     const paths: JsonObject = {};
     for (const [group, versions] of this.registry.groups()) {
       for (const version of versions) {
-        const doc = this.groupVersionDoc(group, version);
-        const hash = createHash("sha512")
-          .update(JSON.stringify(doc))
-          .digest("hex")
-          .slice(0, 128)
-          .toUpperCase();
+        const hash = this.groupVersionDoc(group, version)?.hash;
         paths[gvPath(group, version)] = {
           serverRelativeURL: `/openapi/v3/${gvPath(group, version)}?hash=${hash}`,
         };
@@ -176,6 +154,6 @@ export class OpenApi {
     if (path === "/openapi/v3") return this.index();
     const m = /^\/openapi\/v3\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))$/.exec(path);
     if (!m) return undefined;
-    return m[1] ? this.groupVersionDoc("", m[1]) : this.groupVersionDoc(m[2]!, m[3]!);
+    return (m[1] ? this.groupVersionDoc("", m[1]) : this.groupVersionDoc(m[2]!, m[3]!))?.doc;
   }
 }

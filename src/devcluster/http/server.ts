@@ -34,8 +34,9 @@ import type {
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import type { Faults, RequestAttributes } from "./faults.js";
 import { readBody, readRawBody, sendError, sendJson, wantsTable, warningHeaders } from "./http-io.js";
+import { duplicateFields } from "./json-duplicates.js";
 import type { OpenApi } from "./openapi.js";
-import { decodeProtobufObject } from "./protobuf.js";
+import { DELETE_OPTIONS, decodeProtobufMessage, decodeProtobufObject } from "./protobuf.js";
 import { parseRoute, type Route, verbOf } from "./routes.js";
 import type { RequestStats } from "./stats.js";
 import { type IncludeObject, toTable } from "./table.js";
@@ -283,11 +284,20 @@ export class ApiServerHandler {
     return ctx;
   }
 
-  /** A create/update body: JSON, YAML, or the protobuf kubectl's typed clients send. */
-  private async readObject(req: IncomingMessage): Promise<unknown> {
+  /**
+   * A create/update body: JSON, YAML, or the protobuf kubectl's typed clients send. The duplicate fields
+   * of a JSON body go to the write's context, for fieldValidation.
+   */
+  private async readObject(req: IncomingMessage, ctx?: WriteContext): Promise<unknown> {
     const contentType = req.headers["content-type"];
     if (contentType?.includes("protobuf")) return decodeProtobufObject(await readRawBody(req), contentType);
-    return this.parseBody(await readBody(req), contentType);
+    const raw = await readBody(req);
+    const body = this.parseBody(raw, contentType);
+    if (ctx && ctx.fieldValidation !== "Ignore" && !contentType?.includes("yaml")) {
+      const duplicates = duplicateFields(raw);
+      if (duplicates.length) ctx.duplicateFields = duplicates;
+    }
+    return body;
   }
 
   private parseBody(raw: string, contentType: string | undefined): unknown {
@@ -356,7 +366,7 @@ export class ApiServerHandler {
           return sendJson(
             res,
             200,
-            toTable(rt, [obj], { resourceVersion: obj.metadata.resourceVersion }, include),
+            toTable(rt, [obj], { resourceVersion: obj.metadata.resourceVersion }, include, ops.store),
           );
         return sendJson(res, 200, obj);
       }
@@ -365,7 +375,7 @@ export class ApiServerHandler {
         const meta: JsonObject = { resourceVersion: String(page.rv) };
         if (page.continue) meta.continue = page.continue;
         if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
-        if (table) return sendJson(res, 200, toTable(rt, page.items, meta, include));
+        if (table) return sendJson(res, 200, toTable(rt, page.items, meta, include, ops.store));
         return sendJson(res, 200, {
           kind: rt.listKind,
           apiVersion: groupVersion(rt),
@@ -377,13 +387,13 @@ export class ApiServerHandler {
         return this.watch(res, route, rt, q, table ? include : undefined);
       case "create": {
         const ctx = this.writeContext(req, q, user, userAgent);
-        const body = await this.readObject(req);
+        const body = await this.readObject(req, ctx);
         const created = ops.create(rt, ns, body, ctx);
         return sendJson(res, 201, created, warningHeaders(ctx.warnings));
       }
       case "update": {
         const ctx = this.writeContext(req, q, user, userAgent);
-        const body = await this.readObject(req);
+        const body = await this.readObject(req, ctx);
         if (sub === "scale") return sendJson(res, 200, ops.writeScale(rt, ns, route.name!, { body }, ctx));
         if (sub === "finalize") {
           const current = ops.get(rt, ns, route.name!);
@@ -444,10 +454,13 @@ export class ApiServerHandler {
   }
 
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
-    const raw = await readBody(req);
+    const raw = await readRawBody(req);
+    const contentType = req.headers["content-type"];
     let body: JsonObject = {};
-    if (raw.trim()) {
-      const parsed = this.parseBody(raw, req.headers["content-type"]);
+    if (contentType?.includes("protobuf") && raw.length > 0)
+      body = decodeProtobufMessage(raw, contentType, DELETE_OPTIONS);
+    else if (raw.toString("utf8").trim()) {
+      const parsed = this.parseBody(raw.toString("utf8"), contentType);
       if (isObject(parsed)) body = parsed;
     }
     const opts: DeleteOptions = {};
@@ -480,10 +493,12 @@ export class ApiServerHandler {
       fromRv = Number(rvParam);
       if (!Number.isInteger(fromRv)) throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
     }
-    let match = combine(
+    const selected = combine(
       labelMatcher(q.get("labelSelector") ?? undefined),
       fieldMatcher(q.get("fieldSelector") ?? undefined, rt.kind),
     );
+    // Selectors see the object in the shape this version serves (events.k8s.io's `regarding`).
+    let match = (o: KubeObject) => selected(this.d.ops.present(rt, o));
     if (route.name) {
       const byName = match;
       match = (o) => o.metadata.name === route.name && byName(o);

@@ -4,7 +4,7 @@
  */
 
 import { jsonPathValue } from "../schemas/jsonpath.js";
-import type { PrinterColumn, ResourceType } from "../storage/resource-type.js";
+import type { ClusterView, PrinterColumn, ResourceType } from "../storage/resource-type.js";
 import { age } from "../time-format.js";
 import type { JsonObject, KubeObject } from "../types.js";
 import { defaultTable } from "./builtin-tables.js";
@@ -38,9 +38,11 @@ function customCell(obj: KubeObject, column: PrinterColumn): unknown {
   return v;
 }
 
-function cellsOf(rt: ResourceType, obj: KubeObject): unknown[] {
+function cellsOf(rt: ResourceType, obj: KubeObject, cluster: ClusterView): unknown[] {
   if (rt.printerColumns) return [obj.metadata.name, ...rt.printerColumns.map((c) => customCell(obj, c))];
-  return (rt.table ?? defaultTable).cells(obj);
+  // Printers read the stored shape (an events.k8s.io Event prints as the core Event it is).
+  const stored = rt.conversion ? rt.conversion.toStorage(obj) : obj;
+  return (rt.table ?? defaultTable).cells(stored, cluster);
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject): JsonObject | undefined {
@@ -54,6 +56,7 @@ export function toTable(
   objects: KubeObject[],
   listMeta: JsonObject,
   include: IncludeObject,
+  cluster: ClusterView,
   withColumns = true,
 ): JsonObject {
   const columns = columnsOf(rt).map(({ jsonPath: _omit, ...c }) => ({
@@ -68,7 +71,7 @@ export function toTable(
     metadata: listMeta,
     columnDefinitions: withColumns ? columns : null,
     rows: objects.map((o) => {
-      const row: JsonObject = { cells: cellsOf(rt, o) };
+      const row: JsonObject = { cells: cellsOf(rt, o, cluster) };
       const object = rowObject(o, include);
       if (object) row.object = object;
       return row;

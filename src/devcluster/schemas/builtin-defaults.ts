@@ -3,7 +3,7 @@
  * compares what it sent with what it reads back sees the same extra fields as on a real cluster.
  */
 import { randomUUID } from "node:crypto";
-import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
 import { ClusterIpAllocator } from "./cluster-ip.js";
 
 function setDefault(o: JsonObject, key: string, value: unknown): void {
@@ -38,8 +38,9 @@ export function defaultDeployment(obj: KubeObject): void {
   setDefault(spec, "replicas", 1);
   setDefault(spec, "revisionHistoryLimit", 10);
   setDefault(spec, "progressDeadlineSeconds", 600);
-  setDefault(spec, "strategy", { type: "RollingUpdate" });
+  setDefault(spec, "strategy", {});
   const strategy = spec.strategy;
+  if (isObject(strategy)) setDefault(strategy, "type", "RollingUpdate");
   if (isObject(strategy) && strategy.type === "RollingUpdate") {
     setDefault(strategy, "rollingUpdate", {});
     const ru = strategy.rollingUpdate;
@@ -57,6 +58,34 @@ export function defaultDeployment(obj: KubeObject): void {
 
 /** Used when no cluster wired its own allocator in (a registry on its own, in unit tests). */
 const fallbackClusterIps = new ClusterIpAllocator("10.96.0.0/12");
+
+let nextNodePort = 0;
+
+/**
+ * NodePort and LoadBalancer services get a node port per port (kept across updates, matched by port and
+ * protocol); changing to another type drops the allocated ones, as the real registry does.
+ */
+function defaultNodePorts(spec: JsonObject, oldSpec: JsonObject | undefined): void {
+  const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObject) : [];
+  const oldPorts = Array.isArray(oldSpec?.ports) ? oldSpec.ports.filter(isObject) : [];
+  const previous = (p: JsonObject) =>
+    oldPorts.find((o) => o.port === p.port && (o.protocol ?? "TCP") === (p.protocol ?? "TCP"))?.nodePort;
+  const needsNodePorts = spec.type === "NodePort" || spec.type === "LoadBalancer";
+  for (const p of ports) {
+    if (needsNodePorts) {
+      if (!p.nodePort) p.nodePort = previous(p) ?? 30000 + (nextNodePort++ % 2768);
+    } else if (p.nodePort !== undefined && p.nodePort === previous(p)) delete p.nodePort;
+  }
+}
+
+/** A service turned ExternalName loses the cluster IPs it had been allocated (when the client kept them). */
+function dropAllocatedIps(spec: JsonObject, oldSpec: JsonObject | undefined): void {
+  if (!oldSpec || oldSpec.type === "ExternalName") return;
+  if (spec.clusterIP === oldSpec.clusterIP) delete spec.clusterIP;
+  if (deepEqual(spec.clusterIPs, oldSpec.clusterIPs)) delete spec.clusterIPs;
+  if (deepEqual(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+  if (spec.ipFamilyPolicy === oldSpec.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+}
 
 export function defaultService(
   obj: KubeObject,
@@ -76,12 +105,27 @@ export function defaultService(
     }
   }
   const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
-  if (spec.clusterIP === undefined || spec.clusterIP === "") {
-    spec.clusterIP = (oldSpec?.clusterIP as string | undefined) ?? clusterIps.allocate() ?? "";
+  defaultNodePorts(spec, oldSpec);
+  if (spec.type === "ExternalName") {
+    dropAllocatedIps(spec, oldSpec);
+    return;
   }
-  setDefault(spec, "clusterIPs", spec.clusterIP === "None" ? ["None"] : [spec.clusterIP]);
-  setDefault(spec, "ipFamilies", ["IPv4"]);
-  setDefault(spec, "ipFamilyPolicy", "SingleStack");
+  let ips = Array.isArray(spec.clusterIPs) ? (spec.clusterIPs as string[]) : [];
+  // A changed clusterIP next to unchanged clusterIPs means the primary IP is what the client changed.
+  if (oldSpec && spec.clusterIP && spec.clusterIP !== oldSpec.clusterIP && deepEqual(ips, oldSpec.clusterIPs))
+    ips = [spec.clusterIP as string];
+  // An unset clusterIP keeps the allocated one (or follows clusterIPs), as the real server's registry does.
+  if (spec.clusterIP === undefined || spec.clusterIP === "") {
+    spec.clusterIP = ips[0] ?? (oldSpec?.clusterIP as string | undefined) ?? clusterIps.allocate() ?? "";
+  }
+  spec.clusterIPs = ips;
+  if (ips.length === 0) {
+    const kept = oldSpec?.clusterIP === spec.clusterIP && Array.isArray(oldSpec?.clusterIPs);
+    spec.clusterIPs = kept ? oldSpec!.clusterIPs : [spec.clusterIP];
+  }
+  if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0)
+    spec.ipFamilies = Array.isArray(oldSpec?.ipFamilies) ? oldSpec.ipFamilies : ["IPv4"];
+  setDefault(spec, "ipFamilyPolicy", (oldSpec?.ipFamilyPolicy as string | undefined) ?? "SingleStack");
 }
 
 export function defaultNamespace(obj: KubeObject): void {
@@ -94,7 +138,8 @@ export function defaultNamespace(obj: KubeObject): void {
 }
 
 export function defaultSecret(obj: KubeObject): void {
-  setDefault(obj, "type", "Opaque");
+  // An empty type (kubectl create secret sends one) is unset, as for the real server's Go types.
+  if (!obj.type) obj.type = "Opaque";
   // stringData is write-only: folded into data (base64) as the real server does.
   if (isObject(obj.stringData)) {
     const data: JsonObject = isObject(obj.data) ? { ...obj.data } : {};

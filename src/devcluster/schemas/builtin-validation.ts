@@ -10,6 +10,7 @@ import {
   pathSegmentName,
   qualifiedName,
 } from "./names.js";
+import { labelSelectorMatches } from "./selectors.js";
 
 type NameRule = (name: string) => string | undefined;
 
@@ -70,38 +71,12 @@ export function nameRuleFor(kind: string): NameRule {
   return dns1123Subdomain;
 }
 
-/**
- * Whether a metav1.LabelSelector selects these labels. An empty selector selects everything, as
- * LabelSelectorAsSelector does; the controllers use this to find their pods.
- */
-export function labelSelectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
+/** A workload's selector must select something, and its own pod template. */
+function selectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
   if (!isObject(selector)) return false;
   const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
   const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const e of exprs) {
-    if (!isObject(e)) continue;
-    const has = Object.hasOwn(labels, String(e.key));
-    const values = Array.isArray(e.values) ? e.values : [];
-    const v = labels[String(e.key)];
-    if (e.operator === "In" && !(has && values.includes(v))) return false;
-    if (e.operator === "NotIn" && has && values.includes(v)) return false;
-    if (e.operator === "Exists" && !has) return false;
-    if (e.operator === "DoesNotExist" && has) return false;
-  }
-  return true;
-}
-
-function isEmptySelector(selector: unknown): boolean {
-  if (!isObject(selector)) return true;
-  const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
-  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  return Object.keys(ml).length === 0 && exprs.length === 0;
-}
-
-/** A workload's selector must be non-empty and select its own template's labels. */
-function selectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
-  return !isEmptySelector(selector) && labelSelectorMatches(selector, labels);
+  return (Object.keys(ml).length > 0 || exprs.length > 0) && labelSelectorMatches(selector, labels);
 }
 
 function validateContainers(list: unknown, field: string, required: boolean): FieldError[] {
@@ -178,7 +153,7 @@ export function validatePod(obj: KubeObject): FieldError[] {
   return validateContainers(spec.containers, "spec.containers", true);
 }
 
-export function validateService(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+export function validateService(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = isObject(obj.spec) ? obj.spec : {};
   const type = spec.type ?? "ClusterIP";
@@ -205,13 +180,13 @@ export function validateService(obj: KubeObject, old: KubeObject | undefined): F
     if (ports.length > 1 && !p.name)
       errs.push({ type: "FieldValueRequired", field: `spec.ports[${i}].name`, detail: "" });
   });
-  const oldIp = old && isObject(old.spec) ? old.spec.clusterIP : undefined;
-  if (oldIp && spec.clusterIP && oldIp !== spec.clusterIP)
+  const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
+  if (type !== "ExternalName" && ips.length > 0 && spec.clusterIP !== ips[0])
     errs.push({
       type: "FieldValueInvalid",
-      field: "spec.clusterIP",
-      value: spec.clusterIP,
-      detail: "field is immutable",
+      field: "spec.clusterIPs[0]",
+      value: ips[0],
+      detail: "must be equal to clusterIP",
     });
   return errs;
 }

@@ -16,13 +16,7 @@ import { CustomResourceFieldType } from "../writes/field-types.js";
 import { type Operations, systemContext } from "../writes/operations.js";
 import { STANDARD_VERBS } from "./builtin-resources.js";
 import { ruleCompileErrors, validateCel } from "./cel.js";
-import {
-  applyDefaults,
-  prune,
-  type Schema,
-  unknownFields,
-  validateAgainstSchema,
-} from "./structural-schema.js";
+import { applyDefaults, dropUnknownFields, type Schema, validateAgainstSchema } from "./structural-schema.js";
 
 export const CRD_GROUP = "apiextensions.k8s.io";
 export const CRD_STORAGE_KEY = `${CRD_GROUP}/customresourcedefinitions`;
@@ -110,10 +104,9 @@ export function crdResourceTypes(crd: KubeObject): ResourceType[] {
       fieldType: new CustomResourceFieldType(schema),
       strategicMerge: false,
       prepare: (obj) => {
-        prune(obj, schema);
         applyDefaults(obj, schema);
       },
-      unknownFields: (obj) => unknownFields(obj, schema),
+      dropUnknownFields: (obj) => dropUnknownFields(obj, schema),
       validate: (obj, old) => {
         const errs = validateAgainstSchema(obj, schema);
         return errs.length ? errs : validateCel(obj, old, schema);

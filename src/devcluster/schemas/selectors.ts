@@ -1,6 +1,6 @@
 /** Label selectors (=, ==, !=, in, notin, exists, !exists) and field selectors, parsed as the real server. */
 import { badRequest } from "../errors.js";
-import type { KubeObject } from "../types.js";
+import { isObject, type KubeObject } from "../types.js";
 import { jsonPathValue } from "./jsonpath.js";
 
 type Requirement =
@@ -123,6 +123,25 @@ export function fieldMatcher(selector: string | undefined, kind: string): Matche
       const v = raw === undefined || raw === null ? "" : String(raw);
       return t.negate ? v !== t.value : v === t.value;
     });
+}
+
+/** Whether a structured LabelSelector (matchLabels, matchExpressions) selects these labels; {} selects all. */
+export function labelSelectorMatches(selector: unknown, labels: Record<string, unknown>): boolean {
+  if (!isObject(selector)) return false;
+  const ml = isObject(selector.matchLabels) ? selector.matchLabels : {};
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  const exprs = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  for (const e of exprs) {
+    if (!isObject(e)) continue;
+    const has = Object.hasOwn(labels, String(e.key));
+    const values = Array.isArray(e.values) ? e.values : [];
+    const v = labels[String(e.key)];
+    if (e.operator === "In" && !(has && values.includes(v))) return false;
+    if (e.operator === "NotIn" && has && values.includes(v)) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
 }
 
 export function combine(...ms: (Matcher | undefined)[]): Matcher {

@@ -5,6 +5,7 @@
  */
 import type { FieldError } from "../errors.js";
 import { deepEqual, isObject, type JsonObject } from "../types.js";
+import type { FieldPath } from "./field-paths.js";
 
 export type Schema = JsonObject;
 
@@ -22,20 +23,13 @@ function preserves(s: Schema): boolean {
   return s["x-kubernetes-preserve-unknown-fields"] === true;
 }
 
-/** Walks a value and its schema; `visit` may replace a field's value (defaults) or drop it (pruning). */
-function pruneWalk(
-  value: unknown,
-  s: Schema,
-  path: string,
-  pruned: string[],
-  mutate: boolean,
-  root: boolean,
-): void {
+/** Walks a value and its schema, dropping (and collecting) the fields the schema does not declare. */
+function pruneWalk(value: unknown, s: Schema, path: FieldPath, pruned: FieldPath[], root: boolean): void {
   if (Array.isArray(value)) {
     const items = isObject(s.items) ? (s.items as Schema) : undefined;
     if (items) {
       value.forEach((v, i) => {
-        pruneWalk(v, items, `${path}[${i}]`, pruned, mutate, false);
+        pruneWalk(v, items, [...path, i], pruned, false);
       });
     }
     return;
@@ -48,24 +42,20 @@ function pruneWalk(
     if (root && ROOT_FIELDS.has(k)) continue;
     const childSchema = p[k] ?? additional;
     if (childSchema) {
-      pruneWalk(v, childSchema, join(path, k), pruned, mutate, false);
+      pruneWalk(v, childSchema, [...path, k], pruned, false);
       continue;
     }
     if (preserves(s) || s.additionalProperties === true) continue;
-    pruned.push(join(path, k));
-    if (mutate) delete value[k];
+    pruned.push([...path, k]);
+    delete value[k];
   }
 }
 
-/** Field paths the schema does not know (what pruning would drop). */
-export function unknownFields(obj: unknown, schema: Schema): string[] {
-  const out: string[] = [];
-  pruneWalk(obj, schema, "", out, false, true);
+/** Drops the fields the schema does not know (pruning) and returns their paths. */
+export function dropUnknownFields(obj: unknown, schema: Schema): FieldPath[] {
+  const out: FieldPath[] = [];
+  pruneWalk(obj, schema, [], out, true);
   return out;
-}
-
-export function prune(obj: unknown, schema: Schema): void {
-  pruneWalk(obj, schema, "", [], true, true);
 }
 
 /** Applies `default`s of absent properties, recursively, as the server does when decoding. */

@@ -1,6 +1,17 @@
 /** Which resources are served: the built-in kinds plus those of every established CRD. */
 import { builtinResourceTypes } from "../schemas/builtin-resources.js";
+import { withUpdateRules } from "../schemas/builtin-update-rules.js";
+import { withSharedEventStorage } from "../schemas/event-conversion.js";
+import { withUpstreamSchema } from "../schemas/upstream/builtin-kinds.js";
 import type { ResourceType } from "./resource-type.js";
+
+/**
+ * What every built-in kind gets from its kind alone: upstream field checks, update rules, and the
+ * storage it shares with another version (events).
+ */
+export function withBuiltinBehaviour(rt: ResourceType): ResourceType {
+  return withSharedEventStorage(withUpdateRules(withUpstreamSchema(rt)));
+}
 
 export class ResourceRegistry {
   private readonly byPath = new Map<string, ResourceType>();
@@ -8,7 +19,7 @@ export class ResourceRegistry {
   private readonly groupOrder: string[] = [];
 
   constructor() {
-    for (const rt of builtinResourceTypes()) this.add(rt);
+    for (const rt of builtinResourceTypes()) this.add(withBuiltinBehaviour(rt));
   }
 
   private static key(group: string, version: string, plural: string): string {

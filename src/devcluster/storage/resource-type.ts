@@ -1,6 +1,7 @@
 /** What the server knows about one served resource (one group/version/plural). */
 
 import type { FieldError } from "../errors.js";
+import type { FieldPath } from "../schemas/field-paths.js";
 import type { JsonObject, KubeObject } from "../types.js";
 import type { FieldType } from "../writes/field-types.js";
 
@@ -18,6 +19,11 @@ export interface PrinterColumn {
   description?: string;
   priority?: number;
   jsonPath: string;
+}
+
+/** What a table's cells may read from the cluster besides the object (a budget's pods). */
+export interface ClusterView {
+  list(storageKey: string, namespace?: string): KubeObject[];
 }
 
 export interface ResourceType {
@@ -46,11 +52,17 @@ export interface ResourceType {
   /** Built-in: default and validate; custom resources: structural schema, pruning and CEL. */
   prepare?: (obj: KubeObject, old: KubeObject | undefined) => void;
   validate?: (obj: KubeObject, old: KubeObject | undefined) => FieldError[];
-  /** Unknown-field detection for fieldValidation=Strict/Warn (custom resources). */
-  unknownFields?: (obj: KubeObject) => string[];
+  /**
+   * Drops the fields the kind's schema does not declare and returns their paths (reported or refused
+   * according to fieldValidation): the upstream definitions for built-in kinds, the structural schema for
+   * custom resources.
+   */
+  dropUnknownFields?: (obj: KubeObject) => FieldPath[];
   printerColumns?: PrinterColumn[];
   /** Columns computed in code for built-in kinds (kubectl's default table output). */
-  table?: { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
+  table?: { columns: PrinterColumn[]; cells: (obj: KubeObject, cluster: ClusterView) => unknown[] };
+  /** Objects stored in another shape (events.k8s.io Events in the core Events' storage). */
+  conversion?: { toStorage: (obj: KubeObject) => KubeObject; fromStorage: (obj: KubeObject) => KubeObject };
   /** The CRD that serves this resource, if any. */
   crdName?: string;
   /** openAPIV3Schema of a custom resource version, for the OpenAPI documents. */

@@ -71,6 +71,7 @@ export class ActiveWatch {
         [presented],
         { resourceVersion: obj.metadata.resourceVersion },
         this.req.table,
+        this.ops.store,
         !this.sentColumns,
       );
       this.sentColumns = true;

@@ -34,7 +34,8 @@ const MAP_FIELDS = new Set([
   "requests",
 ]);
 
-function builtinListType(path: readonly string[]): ListType {
+/** How a list of a built-in kind merges, by the names of the fields leading to it. */
+export function builtinListType(path: readonly string[]): ListType {
   const name = path[path.length - 1];
   const parent = path[path.length - 2];
   switch (name) {

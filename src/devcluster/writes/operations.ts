@@ -19,6 +19,7 @@ import {
   unsupportedMediaType,
 } from "../errors.js";
 import { nameRuleFor, validateMetadata } from "../schemas/builtin-validation.js";
+import { comparePaths, decoderPath, typedPath } from "../schemas/field-paths.js";
 import { jsonPathValue, setAtPath, simplePath } from "../schemas/jsonpath.js";
 import { randomSuffix } from "../schemas/names.js";
 import { combine, fieldMatcher, labelMatcher } from "../schemas/selectors.js";
@@ -37,6 +38,9 @@ import { StrategicMergeError, strategicMerge } from "./strategic-merge.js";
 
 export type FieldValidation = "Ignore" | "Warn" | "Strict";
 
+/** How a write arrived: whole objects (create, update) and patches report unknown fields differently. */
+type WriteVerb = "create" | "update" | "patch" | "apply";
+
 export interface WriteContext {
   user: UserInfo;
   dryRun: boolean;
@@ -46,6 +50,8 @@ export interface WriteContext {
   fieldValidation: FieldValidation;
   /** Warnings for the response's Warning headers (unknown fields under Warn). */
   warnings: string[];
+  /** Fields the request body held twice (JSON keeps the last), reported like unknown fields. */
+  duplicateFields?: string[];
 }
 
 export interface ListOptions {
@@ -118,7 +124,13 @@ export class Operations {
   /** An object as seen through a served version (custom resources may serve several). */
   present(rt: ResourceType, obj: KubeObject): KubeObject {
     const gv = groupVersion(rt);
-    return obj.apiVersion === gv ? obj : { ...obj, apiVersion: gv };
+    if (obj.apiVersion === gv) return obj;
+    return rt.conversion ? rt.conversion.fromStorage(obj) : { ...obj, apiVersion: gv };
+  }
+
+  /** An object in the shape and version it is stored in. */
+  private toStorage(rt: ResourceType, obj: KubeObject): KubeObject {
+    return rt.conversion ? rt.conversion.toStorage(obj) : { ...obj, apiVersion: rt.storageVersion };
   }
 
   private scope(rt: ResourceType, subresource: string | undefined): FieldScope {
@@ -147,9 +159,12 @@ export class Operations {
       return { ...page, items: page.items.map((o) => this.present(rt, o)) };
     }
     const match = combine(labelMatcher(opts.labelSelector), fieldMatcher(opts.fieldSelector, rt.kind));
-    const items = this.store.list(rt.storageKey, this.nsOf(rt, namespace)).filter(match);
-    const page = this.snapshots.first(items, this.store.currentRv(), opts.limit);
-    return { ...page, items: page.items.map((o) => this.present(rt, o)) };
+    const stored = this.store.list(rt.storageKey, this.nsOf(rt, namespace));
+    // Selectors see the shape this version serves; only converted kinds need presenting first.
+    const items = rt.conversion
+      ? stored.map((o) => this.present(rt, o)).filter(match)
+      : stored.filter(match).map((o) => this.present(rt, o));
+    return this.snapshots.first(items, this.store.currentRv(), opts.limit);
   }
 
   private checkNamespace(rt: ResourceType, namespace: string | undefined, name: string): void {
@@ -205,14 +220,37 @@ export class Operations {
     return obj;
   }
 
-  /** Defaulting, pruning, unknown-field handling and validation: 422 with every problem at once. */
-  private admit(rt: ResourceType, obj: KubeObject, old: KubeObject | undefined, ctx: WriteContext): void {
-    if (rt.unknownFields && ctx.fieldValidation !== "Ignore") {
-      const unknown = rt.unknownFields(obj);
-      if (unknown.length && ctx.fieldValidation === "Strict") {
-        throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+  /**
+   * Drops unknown fields (refused under fieldValidation=Strict, a warning each under Warn), then defaulting
+   * and validation: 422 with every problem at once.
+   */
+  private admit(
+    rt: ResourceType,
+    obj: KubeObject,
+    old: KubeObject | undefined,
+    ctx: WriteContext,
+    verb: WriteVerb,
+  ): void {
+    const unknown = rt.dropUnknownFields?.(obj) ?? [];
+    // A patched object is decoded from a Go map, whose JSON has its keys in order.
+    if (verb === "patch") unknown.sort(comparePaths);
+    const duplicates = ctx.duplicateFields ?? [];
+    delete ctx.duplicateFields;
+    if ((unknown.length || duplicates.length) && ctx.fieldValidation !== "Ignore") {
+      const fields = [
+        ...unknown.map((p) => `unknown field "${decoderPath(p)}"`),
+        ...duplicates.map((f) => `duplicate field "${f}"`),
+      ];
+      if (ctx.fieldValidation === "Strict") {
+        const strict = `strict decoding error: ${fields.join(", ")}`;
+        // Patches are decoded after patching; whole objects are decoded first, and say which kind failed.
+        throw badRequest(
+          verb === "patch"
+            ? strict
+            : `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${strict}`,
+        );
       }
-      for (const f of unknown) ctx.warnings.push(`unknown field "${f}"`);
+      ctx.warnings.push(...fields);
     }
     rt.prepare?.(obj, old);
     const errs: FieldError[] = [
@@ -224,7 +262,7 @@ export class Operations {
 
   create(rt: ResourceType, namespace: string | undefined, body: unknown, ctx: WriteContext): KubeObject {
     const obj = this.decodeBody(rt, body);
-    return this.createObject(rt, namespace, obj, ctx, undefined);
+    return this.createObject(rt, namespace, obj, ctx, undefined, "create");
   }
 
   private createObject(
@@ -233,6 +271,7 @@ export class Operations {
     obj: KubeObject,
     ctx: WriteContext,
     presetManagedFields: KubeObject["metadata"]["managedFields"],
+    verb: WriteVerb,
   ): KubeObject {
     const m = obj.metadata;
     if (rt.namespaced) {
@@ -255,7 +294,7 @@ export class Operations {
     ])
       delete m[k];
     if (rt.subresources.status && rt.kind !== "Namespace") delete obj.status;
-    this.admit(rt, obj, undefined, ctx);
+    this.admit(rt, obj, undefined, ctx, verb);
     if (this.store.get(rt.storageKey, m.namespace, m.name!)) throw alreadyExists(gr(rt), m.name!);
     // Kept when defaulting already had to know it (a Job's generated selector names its own uid).
     m.uid = typeof m.uid === "string" && m.uid ? m.uid : randomUUID();
@@ -272,7 +311,7 @@ export class Operations {
         undefined,
       );
     if (m.managedFields.length === 0) delete m.managedFields;
-    const stored: KubeObject = { ...obj, apiVersion: rt.storageVersion };
+    const stored = this.toStorage(rt, obj);
     if (ctx.dryRun) return this.present(rt, stored);
     return this.present(rt, this.store.put(rt.storageKey, stored, undefined));
   }
@@ -306,7 +345,7 @@ export class Operations {
     incoming: KubeObject,
     ctx: WriteContext,
     subresource: string | undefined,
-    mode: "update" | "apply",
+    verb: WriteVerb,
   ): KubeObject {
     const name = old.metadata.name!;
     const rv = incoming.metadata.resourceVersion;
@@ -349,12 +388,12 @@ export class Operations {
           },
         ]);
     }
-    this.admit(rt, next, old, ctx);
+    this.admit(rt, next, old, ctx, verb);
     if (rt.tracksGeneration) {
       const changed = !deepEqual(specPart(next), specPart({ ...old, apiVersion: next.apiVersion }));
       m.generation = (om.generation ?? 1) + (changed ? 1 : 0);
     }
-    if (mode === "update") {
+    if (verb !== "apply") {
       const incomingMf = incoming.metadata.managedFields;
       const reset =
         Array.isArray(incomingMf) && incomingMf.every((e) => !isObject(e) || Object.keys(e).length === 0);
@@ -364,10 +403,11 @@ export class Operations {
         apiVersion: groupVersion(rt),
       };
       if (subresource) writer.subresource = subresource;
-      m.managedFields = trackUpdate(old, next, rt.fieldType, this.scope(rt, subresource), writer, base);
+      const before = this.present(rt, old);
+      m.managedFields = trackUpdate(before, next, rt.fieldType, this.scope(rt, subresource), writer, base);
     }
     if (m.managedFields?.length === 0) delete m.managedFields;
-    const stored: KubeObject = { ...next, apiVersion: rt.storageVersion };
+    const stored = this.toStorage(rt, next);
     stored.metadata.resourceVersion = om.resourceVersion;
     if (deepEqual(withoutVolatile(stored), withoutVolatile(old))) return this.present(rt, old);
     if (this.deletionComplete(rt, stored)) {
@@ -438,7 +478,7 @@ export class Operations {
       throw badRequest(
         `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
       );
-    return this.writeUpdate(rt, old, obj, ctx, subresource, "update");
+    return this.writeUpdate(rt, old, obj, ctx, subresource, "patch");
   }
 
   private apply(
@@ -470,6 +510,7 @@ export class Operations {
     if (applied.metadata.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil");
     applied.metadata.name = name;
     if (rt.namespaced) applied.metadata.namespace = namespace;
+    this.refuseUndeclaredFields(rt, applied);
     const old = this.store.get(rt.storageKey, this.nsOf(rt, namespace), name);
     const live: KubeObject = old
       ? deepClone(this.present(rt, old))
@@ -492,10 +533,25 @@ export class Operations {
     if (!old) {
       const mf = merged.metadata.managedFields;
       delete merged.metadata.resourceVersion;
-      return this.createObject(rt, namespace, merged, ctx, mf);
+      return this.createObject(rt, namespace, merged, ctx, mf, "apply");
     }
     if (!applied.metadata.resourceVersion) merged.metadata.resourceVersion = old.metadata.resourceVersion;
     return this.writeUpdate(rt, old, merged, ctx, subresource, "apply");
+  }
+
+  /**
+   * Server-side apply types the applied configuration against the kind's schema before anything else, so
+   * a field the schema lacks fails the request whatever fieldValidation says (duplicate fields are all
+   * fieldValidation governs there). Kubernetes 1.35 answers it with a 500 and no reason, as here.
+   */
+  private refuseUndeclaredFields(rt: ResourceType, applied: KubeObject): void {
+    const unknown = rt.dropUnknownFields?.(deepClone(applied)) ?? [];
+    if (unknown.length === 0) return;
+    const m = applied.metadata;
+    const where = `${m.namespace ?? ""}/${m.name}; ${rt.group}/${rt.version}, Kind=${rt.kind}`;
+    const errors = unknown.map((p) => `${typedPath(applied, p, rt.fieldType)}: field not declared in schema`);
+    const text = errors.length === 1 ? errors[0] : ["errors:", ...errors.map((e) => `  ${e}`)].join("\n");
+    throw new ApiError(500, "", `failed to create typed patch object (${where}): ${text}`);
   }
 
   delete(

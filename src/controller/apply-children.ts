@@ -138,14 +138,13 @@ async function create(
   deps: Deps,
   out: ApplyOutcome,
 ): Promise<KubeObject | undefined> {
-  const namespace = desired.metadata.namespace ?? "default";
   let result: KubeObject;
   try {
     result = await deps.writer.apply(kind, desired, { force: false });
   } catch (err) {
-    if (!isConflict(err) && !isSecondController(err)) throw err;
-    const existing = await deps.writer.get(kind, namespace, desired.metadata.name);
-    out.conflicts.push(conflictMessage(desired, existing));
+    const holder = holderFromError(err);
+    if (holder === undefined) throw err;
+    out.conflicts.push(conflictMessage(desired, holder));
     return undefined;
   }
   if (!hasOtherWriters(result)) return result;
@@ -155,8 +154,25 @@ async function create(
   return undefined;
 }
 
-function isSecondController(err: unknown): boolean {
-  return err instanceof KubeApiError && err.code === 422 && /Controller set to true/i.test(err.message);
+/**
+ * Who holds a name, read from the API server's refusal (no read of the object, so no `get`
+ * permission): a second controller reference names the first (`Found "true" in references for
+ * WebApp/shop and WebApp/shop-app`), an apply conflict names the field managers. Undefined when the
+ * error is not about ownership.
+ */
+function holderFromError(err: unknown): string | undefined {
+  if (!(err instanceof KubeApiError)) return undefined;
+  if (err.code === 422 && /Only one reference can have Controller set to true/i.test(err.message)) {
+    const found = /Found "true" in references for (\S+)\/(\S+) and /.exec(err.message);
+    return found ? `${found[1]} ${found[2]}` : "another controller";
+  }
+  if (isConflict(err)) {
+    const managers = [...err.message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]);
+    return managers.length > 0
+      ? `another tool (written by ${[...new Set(managers)].join(", ")})`
+      : "another tool";
+  }
+  return undefined;
 }
 
 /** Whether a manager other than ours ever wrote the object (status and scale writers aside). */
@@ -173,7 +189,7 @@ export function releaseConfig(desired: KubeObject): KubeObject {
   };
 }
 
-function conflictMessage(desired: KubeObject, existing: KubeObject | undefined): string {
-  const who = existing ? describeController(existing) : "someone else";
+function conflictMessage(desired: KubeObject, holder: KubeObject | string): string {
+  const who = typeof holder === "string" ? holder : describeController(holder);
   return `${desired.kind} ${desired.metadata.name} already exists and belongs to ${who}; this WebApp does not touch it (rename this WebApp, or remove that object)`;
 }

@@ -2,8 +2,6 @@ import type { KubeObject, ResourceType } from "../api/kube-object.js";
 
 /** The API writes a reconcile makes. */
 export interface ReconcileWriter {
-  /** A direct read, only to say who holds a name we wanted (the cache holds only our objects). */
-  get(type: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** Server-side apply with our field manager; `force` takes back fields another manager changed. */
   apply(type: ResourceType, body: KubeObject, opts: { force: boolean }): Promise<KubeObject>;
   delete(type: ResourceType, namespace: string, name: string, uid?: string): Promise<void>;

@@ -82,28 +82,21 @@ export class Reconciler {
     if (!parsed.ok) {
       const message = `Invalid spec, children left unchanged: ${describeErrors(parsed.errors)}`;
       log.warn({ errors: parsed.errors }, "invalid WebApp spec");
-      await this.events.record(raw, "Warning", "InvalidSpec", message);
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
       outcome.statusWritten = await this.writeStatus(raw, previous, status);
+      await this.recordTransitions(raw, previous, status);
       return outcome;
     }
 
     // Render.
     const rendered = render(parsed.webapp);
-    for (const warning of rendered.warnings)
-      await this.events.record(raw, "Warning", "RenderWarning", warning);
 
     // Apply.
     const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
     const applied = await applyChildren(raw, rendered.children, deps);
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
-    if (applied.changed.length > 0) {
-      log.info({ changed: applied.changed }, "applied children");
-      await this.events.record(raw, "Normal", "Applied", `Applied ${applied.changed.join(", ")}`, {
-        dedupe: false,
-      });
-    }
+    if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
@@ -117,9 +110,6 @@ export class Reconciler {
           "Normal",
           "Deleted",
           `Deleted ${pruned.deleted.join(", ")} (no longer in the spec)`,
-          {
-            dedupe: false,
-          },
         );
       }
     }
@@ -139,8 +129,15 @@ export class Reconciler {
       clusterUrl: rendered.clusterUrl,
       now,
     });
-    await this.recordTransitions(raw, previous, status, errors);
     outcome.statusWritten = await this.writeStatus(raw, previous, status);
+    // Events after the status they describe is written: a failed status write records nothing, so
+    // its retry cannot repeat an event.
+    if (applied.changed.length > 0 && previous !== undefined) {
+      // A WebApp's first children are told by its Ready event; later changes each get one.
+      await this.events.record(raw, "Normal", "Applied", `Applied ${applied.changed.join(", ")}`);
+    }
+    await this.recordTransitions(raw, previous, status);
+    if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {
       throw new ReconcileError(
         `could not apply ${errors.length} children: ${errors.join("; ")}`,
@@ -164,27 +161,38 @@ export class Reconciler {
     });
   }
 
-  /** Events for condition flips worth a human's attention. */
+  /**
+   * Events for what changed since the status before: Ready reached, a failure that needs a person
+   * (its reason and message new), a warning not shown before. Level-triggered reconciles repeat
+   * themselves; comparing with the previous status (not with a memory of this process) keeps a
+   * steady state silent and survives a restart.
+   */
   private async recordTransitions(
     raw: KubeObject,
     previous: WebAppStatus | undefined,
     next: WebAppStatus,
-    applyErrors: string[],
   ): Promise<void> {
     const before = findCondition(previous?.conditions, "Ready");
     const after = findCondition(next.conditions, "Ready");
     if (after?.status === "True" && before?.status !== "True") {
-      await this.events.record(raw, "Normal", "Ready", after.message, { dedupe: false });
+      await this.events.record(raw, "Normal", "Ready", after.message);
     }
     const degraded = findCondition(next.conditions, "Degraded");
+    const wasDegraded = findCondition(previous?.conditions, "Degraded");
     if (
       degraded?.status === "True" &&
-      ["RolloutFailed", "ChildConflict", "KindNotServed"].includes(degraded.reason)
+      ["RolloutFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(degraded.reason) &&
+      (wasDegraded?.status !== "True" ||
+        wasDegraded.reason !== degraded.reason ||
+        wasDegraded.message !== degraded.message)
     ) {
       await this.events.record(raw, "Warning", degraded.reason, degraded.message);
     }
-    if (applyErrors.length > 0) {
-      await this.events.record(raw, "Warning", "ApplyFailed", applyErrors.join("; "));
+    const shown = new Set((previous?.warnings ?? []).map((w) => `${w.field}|${w.message}`));
+    for (const w of next.warnings ?? []) {
+      if (!shown.has(`${w.field}|${w.message}`)) {
+        await this.events.record(raw, "Warning", "RenderWarning", `${w.field}: ${w.message}`);
+      }
     }
   }
 

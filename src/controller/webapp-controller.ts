@@ -1,6 +1,5 @@
 import { API_VERSION, KIND, PLURAL } from "../api/index.js";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
-import { isNotFound } from "../kube/errors.js";
 import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
 import { ownerKeyOf } from "./ownership.js";
@@ -32,11 +31,6 @@ export function webAppController(): ControllerDefinition {
           served: (type) => cache.served(type),
         },
         {
-          get: (type, namespace, name) =>
-            client.get(type, namespace, name).catch((err: unknown) => {
-              if (isNotFound(err)) return undefined;
-              throw err;
-            }),
           apply: (type, body, opts) => client.apply(type, body, opts),
           delete: (type, namespace, name, uid) => client.delete(type, namespace, name, uid),
           patchStatus: (namespace, name, patch) => client.patchStatus(WEBAPP_TYPE, namespace, name, patch),

@@ -124,6 +124,19 @@ export class KubeClient {
     });
   }
 
+  /** JSON merge patch of an object (the fields given replace, null removes). */
+  patch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    patch: object,
+  ): Promise<T> {
+    return this.transport.request<T>("PATCH", resourcePath(type, namespace, name), {
+      body: patch,
+      contentType: PatchStrategy.MergePatch,
+    });
+  }
+
   /** JSON merge patch of the status subresource. */
   patchStatus<T extends KubeObject = KubeObject>(
     type: ResourceType,

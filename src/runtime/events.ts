@@ -1,4 +1,5 @@
-import { Kinds, type KubeObject, type ResourceType } from "../kube/resources.js";
+import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import { Kinds } from "../kube/resources.js";
 import type { Logger } from "./logger.js";
 import { nowRfc3339 } from "./time.js";
 
@@ -6,48 +7,90 @@ export type EventType = "Normal" | "Warning";
 
 export interface EventSink {
   create(type: ResourceType, namespace: string, body: object): Promise<unknown>;
+  /** A JSON merge patch of an existing Event (its count, last time and message). */
+  patch?(type: ResourceType, namespace: string, name: string, body: object): Promise<unknown>;
 }
 
 const COMPONENT = "webapp-operator";
 
+/** client-go's EventCorrelator defaults. */
+export const EVENT_CORRELATION = {
+  /** How long a recorded event is remembered for aggregation. */
+  windowMs: 10 * 60_000,
+  /** Distinct messages for one object, type and reason before they are combined into one Event. */
+  similarThreshold: 10,
+  /** Remembered events (least recently used go first). */
+  cacheSize: 4096,
+};
+
+interface Recorded {
+  /** The Event object's name: repeats patch it instead of creating another. */
+  name: string;
+  namespace: string;
+  count: number;
+  firstTimestamp: string;
+  lastSeen: number;
+  /** Whether the API server has (as far as we know) the object. */
+  created: boolean;
+}
+
 /**
- * Kubernetes Events on a WebApp. Warnings found by every reconcile (invalid spec, render warnings) are
- * sent once per `dedupeMs`: level-triggered reconciles repeat themselves, events must not, and a steady
- * state makes no writes. Events about an actual change (`dedupe: false`) are sent each time.
+ * Kubernetes Events as client-go's recorder makes them: the first occurrence creates an Event; a
+ * repeat of the same type, reason and message about the same object within ten minutes patches that
+ * Event's count and lastTimestamp instead of adding an object; more than ten different messages of one
+ * reason become one Event "(combined from similar events): ...". An Event's name is fixed when it is
+ * first sent, so a retry after a lost answer finds it (409) rather than making a second one.
  */
 export class EventRecorder {
-  private readonly sent = new Map<string, number>();
+  private readonly recorded = new Map<string, Recorded>();
+  private readonly similar = new Map<string, { messages: Set<string>; since: number }>();
 
   constructor(
     private readonly sink: EventSink,
     private readonly log: Logger,
     private readonly instance: string,
-    private readonly dedupeMs = 30 * 60_000,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Never throws: a lost event must not fail a reconcile. */
-  async record(
-    obj: KubeObject,
-    type: EventType,
-    reason: string,
-    message: string,
-    opts: { dedupe?: boolean } = {},
-  ): Promise<void> {
-    const key = `${obj.metadata.uid}|${reason}|${message}`;
+  async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const now = this.now();
-    const dedupe = opts.dedupe ?? true;
-    const last = this.sent.get(key);
-    if (dedupe && last !== undefined && now - last < this.dedupeMs) return;
-    if (dedupe) this.sent.set(key, now);
-    if (this.sent.size > 5000) this.prune(now);
     const namespace = obj.metadata.namespace ?? "default";
+    const objectKey = `${obj.metadata.uid ?? `${namespace}/${obj.metadata.name}`}|${type}|${reason}`;
+    let text = message.slice(0, 1024);
+    let key = `${objectKey}|${text}`;
+    if (this.isSimilarFlood(objectKey, text, now)) {
+      text = `(combined from similar events): ${text}`.slice(0, 1024);
+      key = `${objectKey}|(combined)`;
+    }
+    this.expire(now);
+    const previous = this.recorded.get(key);
     const time = nowRfc3339(now);
+    const entry: Recorded = previous
+      ? { ...previous, count: previous.count + 1, lastSeen: now }
+      : {
+          name: `${obj.metadata.name}.${(BigInt(now) * 1_000_000n + BigInt(this.recorded.size)).toString(16)}`,
+          namespace,
+          count: 1,
+          firstTimestamp: time,
+          lastSeen: now,
+          created: false,
+        };
+    this.recorded.delete(key);
+    this.recorded.set(key, entry);
     try {
+      if (entry.created && this.sink.patch) {
+        await this.sink.patch(Kinds.Event, namespace, entry.name, {
+          count: entry.count,
+          lastTimestamp: time,
+          message: text,
+        });
+        return;
+      }
       await this.sink.create(Kinds.Event, namespace, {
         apiVersion: "v1",
         kind: "Event",
-        metadata: { generateName: `${obj.metadata.name}.`, namespace },
+        metadata: { name: entry.name, namespace },
         involvedObject: {
           apiVersion: obj.apiVersion,
           kind: obj.kind,
@@ -58,21 +101,48 @@ export class EventRecorder {
         },
         type,
         reason,
-        message: message.slice(0, 1024),
+        message: text,
         source: { component: COMPONENT },
         reportingComponent: COMPONENT,
         reportingInstance: this.instance,
-        firstTimestamp: time,
+        firstTimestamp: entry.firstTimestamp,
         lastTimestamp: time,
-        count: 1,
+        count: entry.count,
       });
+      entry.created = true;
     } catch (err) {
-      this.sent.delete(key);
+      const code = (err as { code?: number }).code;
+      // 409: an earlier try got through although its answer was lost; the Event exists.
+      if (code === 409) {
+        entry.created = true;
+        return;
+      }
+      // 404 on a patch: the Event expired on the server; the next occurrence creates it anew.
+      if (code === 404) entry.created = false;
       this.log.warn({ err: (err as Error).message, reason }, "could not record an event");
     }
   }
 
-  private prune(now: number): void {
-    for (const [key, at] of this.sent) if (now - at >= this.dedupeMs) this.sent.delete(key);
+  /** True once more than `similarThreshold` different messages of one reason came within the window. */
+  private isSimilarFlood(objectKey: string, message: string, now: number): boolean {
+    let seen = this.similar.get(objectKey);
+    if (!seen || now - seen.since > EVENT_CORRELATION.windowMs) {
+      seen = { messages: new Set(), since: now };
+      this.similar.set(objectKey, seen);
+    }
+    seen.messages.add(message);
+    return seen.messages.size > EVENT_CORRELATION.similarThreshold;
+  }
+
+  private expire(now: number): void {
+    for (const [key, entry] of this.recorded) {
+      if (
+        this.recorded.size <= EVENT_CORRELATION.cacheSize &&
+        now - entry.lastSeen < EVENT_CORRELATION.windowMs
+      )
+        break;
+      this.recorded.delete(key);
+    }
+    if (this.similar.size > EVENT_CORRELATION.cacheSize) this.similar.clear();
   }
 }

@@ -1,51 +1,115 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { KubeApiError } from "../../src/kube/errors.js";
 import type { KubeObject } from "../../src/kube/resources.js";
-import { EventRecorder } from "../../src/runtime/events.js";
+import { EVENT_CORRELATION, EventRecorder } from "../../src/runtime/events.js";
 
 const webapp: KubeObject = {
   apiVersion: "webapp-operator.dev/v1alpha1",
   kind: "WebApp",
   metadata: { name: "shop", namespace: "ns", uid: "u1", resourceVersion: "3" },
 };
+const silent = pino({ level: "silent" });
+
+/** An Event store behind create and merge patch, as the API server keeps them. */
+function eventStore() {
+  const events = new Map<string, Record<string, unknown>>();
+  const calls: string[] = [];
+  return {
+    events,
+    calls,
+    sink: {
+      create: async (_t: unknown, _ns: string, body: object) => {
+        const e = body as { metadata: { name: string } };
+        calls.push(`create ${e.metadata.name}`);
+        if (events.has(e.metadata.name)) throw new KubeApiError(409, "already exists", "AlreadyExists");
+        events.set(e.metadata.name, structuredClone(body) as Record<string, unknown>);
+      },
+      patch: async (_t: unknown, _ns: string, name: string, body: object) => {
+        calls.push(`patch ${name}`);
+        const e = events.get(name);
+        if (!e) throw new KubeApiError(404, "not found", "NotFound");
+        Object.assign(e, body);
+      },
+    },
+  };
+}
 
 describe("EventRecorder", () => {
-  it("sends a core/v1 Event about the WebApp, and the same warning only once", async () => {
-    const sent: Record<string, unknown>[] = [];
-    const rec = new EventRecorder(
-      { create: async (_t, _ns, body) => sent.push(body as Record<string, unknown>) },
-      pino({ level: "silent" }),
-      "pod-1",
-    );
-    await rec.record(webapp, "Warning", "InvalidSpec", "spec.app.workers: must be at least 1");
-    await rec.record(webapp, "Warning", "InvalidSpec", "spec.app.workers: must be at least 1");
-    await rec.record(webapp, "Normal", "Applied", "Applied Deployment shop-app", { dedupe: false });
-    await rec.record(webapp, "Normal", "Applied", "Applied Deployment shop-app", { dedupe: false });
-    expect(sent.map((e) => e.reason)).toEqual(["InvalidSpec", "Applied", "Applied"]);
-    expect(sent[0]).toMatchObject({
+  it("creates a core/v1 Event about the object, then counts repeats on it instead of adding Events", async () => {
+    const store = eventStore();
+    let now = Date.parse("2026-12-01T10:00:00Z");
+    const rec = new EventRecorder(store.sink, silent, "pod-1", () => now);
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 500");
+    now += 30_000;
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 500");
+    now += 30_000;
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 500");
+    expect(store.events.size).toBe(1);
+    const [event] = store.events.values();
+    expect(event).toMatchObject({
       type: "Warning",
+      reason: "ApplyFailed",
+      count: 3,
+      firstTimestamp: "2026-12-01T10:00:00Z",
+      lastTimestamp: "2026-12-01T10:01:00Z",
       involvedObject: { kind: "WebApp", name: "shop", namespace: "ns", uid: "u1" },
       source: { component: "webapp-operator" },
-      metadata: { generateName: "shop.", namespace: "ns" },
+      reportingInstance: "pod-1",
+    });
+    expect((event as { metadata: { name: string } }).metadata.name).toMatch(/^shop\.[0-9a-f]+$/);
+    // Another message is another Event; after ten minutes the same one starts anew.
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 409");
+    expect(store.events.size).toBe(2);
+    now += EVENT_CORRELATION.windowMs + 1;
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 500");
+    expect(store.events.size).toBe(3);
+  });
+
+  it("combines more than ten different messages of one reason into one Event", async () => {
+    const store = eventStore();
+    const rec = new EventRecorder(store.sink, silent, "pod-1");
+    for (let i = 0; i < 25; i++) await rec.record(webapp, "Warning", "ApplyFailed", `child ${i}: 500`);
+    expect(store.events.size).toBe(EVENT_CORRELATION.similarThreshold + 1);
+    const combined = [...store.events.values()].find((e) => String(e.message).startsWith("(combined"));
+    expect(combined).toMatchObject({
+      count: 25 - EVENT_CORRELATION.similarThreshold,
+      message: "(combined from similar events): child 24: 500",
     });
   });
 
-  it("retries a warning whose send failed, and never throws", async () => {
-    let fail = true;
-    const sent: unknown[] = [];
+  it("a retry after a lost answer finds the Event it made (409) instead of making a second", async () => {
+    const store = eventStore();
+    let loseAnswer = true;
+    const sink = {
+      ...store.sink,
+      create: async (t: unknown, ns: string, body: object) => {
+        await store.sink.create(t, ns, body);
+        if (loseAnswer) {
+          loseAnswer = false;
+          throw new KubeApiError(0, "connection reset");
+        }
+      },
+    };
+    const rec = new EventRecorder(sink, silent, "pod-1");
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect(store.events.size).toBe(1);
+    expect(store.calls.filter((c) => c.startsWith("create"))).toHaveLength(2);
+    expect([...store.events.values()][0]).toMatchObject({ count: 3 });
+  });
+
+  it("never throws when the API refuses", async () => {
     const rec = new EventRecorder(
       {
-        create: async (_t, _ns, body) => {
-          if (fail) throw new Error("down");
-          sent.push(body);
+        create: async () => {
+          throw new Error("down");
         },
       },
-      pino({ level: "silent" }),
+      silent,
       "pod-1",
     );
-    await rec.record(webapp, "Warning", "X", "m");
-    fail = false;
-    await rec.record(webapp, "Warning", "X", "m");
-    expect(sent).toHaveLength(1);
+    await expect(rec.record(webapp, "Warning", "X", "m")).resolves.toBeUndefined();
   });
 });

@@ -59,10 +59,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 The operator's rules: exactly the API calls of `webapp-operator run` (src/controller, src/kube), no
 more. WebApps are read from watch caches (list, watch; never get); their status is written through
 the status subresource (patch). Children are watched filtered by the managed-by label (list,
-watch), read once before being created (get: an object of the same name made by someone else is
-refused, not taken over), created and updated by server-side apply (patch, which also creates),
-and pruned (delete). No Secrets, no CRD writes, no webapps/scale: users and autoscalers scale
-WebApps, the operator never does.
+watch; never get: a namesake made by someone else is refused by the API server itself, which the
+operator reads from the refusal), created and updated by server-side apply (patch, which also
+creates), and pruned (delete). Events are created, and repeats folded into one Event (patch). No
+Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, the operator never does.
 */}}
 {{- define "webapp-operator.operatorRules" -}}
 - apiGroups: ["webapp-operator.dev"]
@@ -73,22 +73,22 @@ WebApps, the operator never does.
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 - apiGroups: [""]
   resources: ["configmaps", "persistentvolumeclaims", "services"]
-  verbs: ["delete", "get", "list", "patch", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["delete", "get", "list", "patch", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
-  verbs: ["delete", "get", "list", "patch", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["delete", "get", "list", "patch", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
-  verbs: ["delete", "get", "list", "patch", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 {{- end }}
 
 {{/* The Lease the replicas elect a leader with, in the release namespace. */}}

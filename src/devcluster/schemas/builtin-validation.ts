@@ -52,13 +52,15 @@ export function validateMetadata(obj: KubeObject, nameRule: NameRule = dns1123Su
         errs.push({ type: "FieldValueRequired", field: `metadata.ownerReferences[${i}].${f}`, detail: "" });
     }
   });
+  // One error per extra controller reference, naming the first one and it, as the real server does.
   const controllers = (m.ownerReferences ?? []).filter((r) => r.controller === true);
-  if (controllers.length > 1) {
+  const first = controllers[0];
+  for (const extra of controllers.slice(1)) {
     errs.push({
       type: "FieldValueInvalid",
       field: "metadata.ownerReferences",
       value: m.ownerReferences,
-      detail: "Only one reference can have Controller set to true",
+      detail: `Only one reference can have Controller set to true. Found "true" in references for ${first!.kind}/${first!.name} and ${extra.kind}/${extra.name}`,
     });
   }
   return errs;

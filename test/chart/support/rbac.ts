@@ -27,19 +27,19 @@ export function ruleKeys(rules: PolicyRule[]): string[] {
 
 /**
  * What `webapp-operator run` does with the API (src/controller, src/kube): list+watch WebApps and, by
- * label, every child kind (informers); patch the status subresource; GET a child before creating it
- * (to refuse taking over someone else's object), server-side apply (PATCH, which also creates) and
- * delete children; create Events. WebApps are read from the cache only.
+ * label, every child kind (informers); patch the status subresource; server-side apply (PATCH, which
+ * also creates; a namesake someone else owns is refused by the API server, so no GET) and delete
+ * children; create Events and patch their counts. WebApps are read from the cache only.
  */
 export function expectedOperatorRules(): PolicyRule[] {
   return [
     { apiGroups: [GROUP], resources: [PLURAL], verbs: ["list", "watch"] },
     { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ["patch"] },
-    { apiGroups: [groupOf(Kinds.Event.apiVersion)], resources: [Kinds.Event.plural], verbs: ["create"] },
+    { apiGroups: [groupOf(Kinds.Event.apiVersion)], resources: [Kinds.Event.plural], verbs: ["create", "patch"] },
     ...ALL_CHILD_KINDS.map((k) => ({
       apiGroups: [groupOf(k.apiVersion)],
       resources: [k.plural],
-      verbs: ["delete", "get", "list", "patch", "watch"],
+      verbs: ["delete", "list", "patch", "watch"],
     })),
   ];
 }

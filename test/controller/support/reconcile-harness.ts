@@ -45,7 +45,6 @@ export function reconcileHarness(
       served: opts.served ?? (() => true),
     },
     {
-      get: async (type, ns, name) => objects.get(id(type.kind, ns, name)),
       apply: async (type, body, { force }) => {
         const key = id(type.kind, body.metadata.namespace!, body.metadata.name);
         const existing = objects.get(key);
@@ -62,7 +61,7 @@ export function reconcileHarness(
           if (theirs && ours && theirs.uid !== ours.uid) {
             throw new KubeApiError(
               422,
-              `${type.kind} "${body.metadata.name}" is invalid: metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true`,
+              `${type.kind} "${body.metadata.name}" is invalid: metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true. Found "true" in references for ${theirs.kind}/${theirs.name} and ${ours.kind}/${ours.name}`,
             );
           }
           const others = ownersOf(existing).filter((m) => m !== FIELD_MANAGER);

@@ -326,13 +326,21 @@ async function expectFailure(c: Case): Promise<void> {
   if (p.resource === "events" && p.verb === "patch") {
     // A repeated event (the same failure again) is counted on its Event with a patch.
     await waitReady(c.ns, 1);
-    const fault = dc.faults.add({ verb: "patch", resource: "configmaps", count: 3, respond: { status: 500 } });
+    const fault = dc.faults.add({
+      verb: "patch",
+      resource: "configmaps",
+      count: 3,
+      respond: { status: 500 },
+    });
     await replaceSpec(c.ns, { ...FULL_SPEC, web: { replicas: 2, clientMaxBodySize: "20m" } });
     await refused(c);
     fault.cancel();
     const repeated = (await operatorEvents(c.ns)).filter((e) => e.reason === "ApplyFailed");
     expect(repeated.length, "the failure was recorded").toBeGreaterThan(0);
-    expect(repeated.every((e) => e.count === 1), "counts never rise without patch").toBe(true);
+    expect(
+      repeated.every((e) => e.count === 1),
+      "counts never rise without patch",
+    ).toBe(true);
     return;
   }
   if (p.resource === `${PLURAL}/status`) {

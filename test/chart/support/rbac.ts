@@ -35,7 +35,11 @@ export function expectedOperatorRules(): PolicyRule[] {
   return [
     { apiGroups: [GROUP], resources: [PLURAL], verbs: ["list", "watch"] },
     { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ["patch"] },
-    { apiGroups: [groupOf(Kinds.Event.apiVersion)], resources: [Kinds.Event.plural], verbs: ["create", "patch"] },
+    {
+      apiGroups: [groupOf(Kinds.Event.apiVersion)],
+      resources: [Kinds.Event.plural],
+      verbs: ["create", "patch"],
+    },
     ...ALL_CHILD_KINDS.map((k) => ({
       apiGroups: [groupOf(k.apiVersion)],
       resources: [k.plural],

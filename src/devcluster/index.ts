@@ -18,6 +18,7 @@ import { Faults } from "./http/faults.js";
 import { OpenApi } from "./http/openapi.js";
 import { ApiServerHandler } from "./http/server.js";
 import { RequestStats } from "./http/stats.js";
+import { NodeAgent, type NodeAgentOptions } from "./node/index.js";
 import { CrdController, prepareCrd, validateCrd } from "./schemas/crd.js";
 import { ResourceRegistry } from "./storage/registry.js";
 import { Store } from "./storage/store.js";
@@ -26,6 +27,7 @@ import type { KubeObject } from "./types.js";
 import { Operations, systemContext } from "./writes/operations.js";
 
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
+export type { NodeAgentOptions } from "./node/index.js";
 export type { KubeObject } from "./types.js";
 
 export interface DevClusterOptions {
@@ -40,6 +42,8 @@ export interface DevClusterOptions {
   watchHistory?: number;
   /** Interval of BOOKMARK events on watches that allow them. Default 5000 ms. */
   bookmarkIntervalMs?: number;
+  /** Run a node agent: a Node whose kubelet runs the pods bound to it as local processes. */
+  nodeAgent?: NodeAgentOptions;
 }
 
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -53,6 +57,8 @@ export class DevCluster {
   readonly stats = new RequestStats();
   readonly simulator: WorkloadSimulator;
   readonly authorizer: RbacAuthorizer;
+  /** Present when the cluster was started with a node agent. */
+  readonly nodeAgent: NodeAgent | undefined;
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly server: Server;
@@ -76,6 +82,10 @@ export class DevCluster {
       readyDelayMs: typeof sim === "object" ? (sim.readyDelayMs ?? 0) : 0,
     });
     this.bootstrap();
+    if (options.nodeAgent) {
+      this.nodeAgent = new NodeAgent(this.store, this.registry, this.ops, options.nodeAgent);
+      this.nodeAgent.start();
+    }
     const handler = new ApiServerHandler({
       ops: this.ops,
       registry: this.registry,
@@ -86,6 +96,7 @@ export class DevCluster {
       ...(options.authorization ? { authorizer: this.authorizer } : {}),
       reviewAuthorizer: this.authorizer,
       serverAddress: () => `${this.address?.address ?? "127.0.0.1"}:${this.address?.port ?? 0}`,
+      podLogs: () => this.nodeAgent?.logs,
     });
     this.server = createServer((req, res) => void handler.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -162,6 +173,8 @@ export class DevCluster {
   }
 
   async stop(): Promise<void> {
+    // Every process the node agent started goes first, so no port outlives the cluster.
+    await this.nodeAgent?.stop();
     this.watches.closeAll();
     this.crds.stop();
     this.gc.stop();

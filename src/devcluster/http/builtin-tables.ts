@@ -2,6 +2,7 @@
 import type { PrinterColumn } from "../storage/resource-type.js";
 import { age } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { nodeTable, podTable } from "./pod-table.js";
 
 type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
 
@@ -71,17 +72,8 @@ export const builtinTables: Record<string, Table> = {
       selectorString(spec(o).selector),
     ],
   },
-  Pod: {
-    columns: [NAME, col("Ready"), col("Status"), col("Restarts", "", "string"), AGE],
-    cells: (o) => {
-      const cs = Array.isArray(status(o).containerStatuses)
-        ? (status(o).containerStatuses as JsonObject[])
-        : [];
-      const total = Array.isArray(spec(o).containers) ? (spec(o).containers as unknown[]).length : 0;
-      const ready = cs.filter((c) => c.ready === true).length;
-      return [o.metadata.name, `${ready}/${total}`, status(o).phase ?? "Pending", "0", created(o)];
-    },
-  },
+  Pod: podTable,
+  Node: nodeTable,
   Deployment: {
     columns: [NAME, col("Ready"), col("Up-to-date", "", "integer"), col("Available", "", "integer"), AGE],
     cells: (o) => [

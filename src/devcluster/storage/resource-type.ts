@@ -46,6 +46,11 @@ export interface ResourceType {
   /** Built-in: default and validate; custom resources: structural schema, pruning and CEL. */
   prepare?: (obj: KubeObject, old: KubeObject | undefined) => void;
   validate?: (obj: KubeObject, old: KubeObject | undefined) => FieldError[];
+  /**
+   * Graceful deletion (pods): the grace period in seconds a DELETE gives the object, from the request's
+   * gracePeriodSeconds and the object itself; 0 deletes at once. Kinds without it are deleted at once.
+   */
+  deletionGracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
   /** Unknown-field detection for fieldValidation=Strict/Warn (custom resources). */
   unknownFields?: (obj: KubeObject) => string[];
   printerColumns?: PrinterColumn[];

@@ -1,0 +1,671 @@
+/**
+ * One container of a pod, across its instances: pulling its image, building its environment, turning it
+ * into a local process (translate/), running it in a process group of its own with its output in the
+ * container's log files, probing it, and stopping it as the kubelet does (preStop, the stop signal, then
+ * SIGKILL when the grace period runs out). The pod worker decides when; this does it and records what
+ * happened in the facts the pod's status is made of.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { constants as osConstants } from "node:os";
+import { dirname, join } from "node:path";
+import { nowTimestamp } from "../time-format.js";
+import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { Backoff, goDuration } from "./backoff.js";
+import { ContainerConfigError, resolveContainerEnv } from "./container-env.js";
+import { type ContainerOutput, openContainerOutput } from "./container-log-file.js";
+import { fullReference, ImagePullError, type PulledImage } from "./image-puller.js";
+import type { NodeContext } from "./node-context.js";
+import type { ContainerFacts, ContainerState, TerminatedState } from "./pod-status.js";
+import { type ProbeContext, probeTimeoutMs, runProbe } from "./probes.js";
+import { type GroupProcess, spawnGroup } from "./process-group.js";
+import {
+  type CommandTranslation,
+  ExecNotFoundError,
+  expandVariables,
+  type LocalProcess,
+  localProcess,
+  NoCommandError,
+  PathMap,
+  type PathMapping,
+} from "./translate/index.js";
+
+/** What a container needs from its pod. */
+export interface PodHandle {
+  readonly pod: KubeObject;
+  readonly podIP: string;
+  readonly podDir: string;
+  /** `name_namespace(uid)`, as the kubelet names a pod in messages. */
+  readonly podRef: string;
+  volumeHostPath(name: string): string | undefined;
+  /** Something changed that the pod's status or its next step depends on. */
+  changed(): void;
+  /** The pod's grace period for a container killed outside of pod deletion (liveness). */
+  gracePeriodMs(): number;
+}
+
+interface Instance {
+  number: number;
+  proc: GroupProcess;
+  output: ContainerOutput;
+  translation: CommandTranslation;
+  env: Record<string, string>;
+  user: { uid?: number; gid?: number };
+  startedAtMs: number;
+  startedAt: string;
+  containerID: string;
+  logFile: string;
+  stopping: boolean;
+  /** Set when the kubelet (not the process) decided to stop it. */
+  stoppedBy?: "liveness" | "startup" | "deletion";
+  /** The pending attempt of each probe. */
+  probeTimers: Map<string, NodeJS.Timeout>;
+  exited: Promise<void>;
+}
+
+const SCRATCH_PATHS = ["/tmp", "/var/tmp", "/run"];
+const MIN_GRACE_MS = 2000;
+const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
+
+function signalNumber(signal: NodeJS.Signals | null): number | undefined {
+  return signal ? osConstants.signals[signal] : undefined;
+}
+
+function containerdStartError(detail: string): string {
+  return `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: ${detail}: unknown`;
+}
+
+export class Container {
+  readonly name: string;
+  readonly fieldPath: string;
+  state: ContainerState;
+  readonly terminations: TerminatedState[] = [];
+  restartCount = 0;
+  ready = false;
+  started = false;
+  imageID = "";
+  /** Busy pulling or starting: the pod worker waits. */
+  starting = false;
+  /** When the next start may happen (crash or pull back-off); undefined: at once. */
+  notBefore: number | undefined;
+  private instance: Instance | undefined;
+  private instances = 0;
+  private readonly crashBackoff: Backoff;
+  private readonly pullBackoff: Backoff;
+  private lastPullError = "";
+  /** containerID -> that instance's log file. */
+  private readonly logFiles = new Map<string, string>();
+  private pulledImage: PulledImage | undefined;
+
+  constructor(
+    readonly spec: JsonObject,
+    readonly init: boolean,
+    private readonly pod: PodHandle,
+    private readonly node: NodeContext,
+  ) {
+    this.name = String(spec.name);
+    this.fieldPath = `spec.${init ? "initContainers" : "containers"}{${this.name}}`;
+    this.state = { kind: "waiting", reason: init ? "PodInitializing" : "ContainerCreating" };
+    this.crashBackoff = new Backoff(node.crashBackoff);
+    this.pullBackoff = new Backoff(node.pullBackoff);
+  }
+
+  get image(): string {
+    return String(this.spec.image ?? "");
+  }
+
+  get running(): boolean {
+    return this.instance !== undefined;
+  }
+
+  /**
+   * The log file a `kubectl logs` (or `--previous`) reads, chosen as the kubelet chooses the container
+   * instance; throws the kubelet's message when there is none.
+   */
+  logFileFor(previous: boolean, podName: string): string | undefined {
+    const last = this.terminations.at(-1);
+    const quoted = `container "${this.name}" in pod "${podName}"`;
+    let id: string | undefined;
+    if (previous) {
+      const prev = this.state.kind === "terminated" ? this.terminations.at(-2) : last;
+      if (!prev?.containerID) throw new Error(`previous terminated ${quoted} not found`);
+      id = prev.containerID;
+    } else if (this.instance) id = this.instance.containerID;
+    else if (last) id = last.containerID;
+    else if (this.state.kind === "waiting") {
+      const reason = this.state.reason;
+      const why =
+        reason === "ErrImagePull"
+          ? "image can't be pulled"
+          : reason === "ImagePullBackOff"
+            ? "trying and failing to pull image"
+            : reason;
+      throw new Error(`${quoted} is waiting to start: ${why}`);
+    }
+    if (!id) throw new Error(`${quoted} is terminated`);
+    return this.logFiles.get(id);
+  }
+
+  /** Whether a log file may still grow (its instance runs, or its output is still draining). */
+  isWriting(file: string): boolean {
+    return this.instance?.logFile === file;
+  }
+
+  facts(): ContainerFacts {
+    const f: ContainerFacts = {
+      name: this.name,
+      image: fullReference(this.image),
+      imageID: this.imageID,
+      state: this.state,
+      terminations: this.terminations,
+      restartCount: this.restartCount,
+      ready: this.ready,
+      started: this.started,
+    };
+    const id = this.instance?.containerID ?? this.terminations.at(-1)?.containerID;
+    if (id && this.state.kind !== "waiting") f.containerID = id;
+    return f;
+  }
+
+  private event(type: "Normal" | "Warning", reason: string, message: string): void {
+    this.node.events.record({ pod: this.pod.pod, fieldPath: this.fieldPath }, type, reason, message);
+  }
+
+  private wait(reason: string, message?: string): void {
+    this.state = message ? { kind: "waiting", reason, message } : { kind: "waiting", reason };
+  }
+
+  /**
+   * Shows the crash back-off when the last instance failed and a restart is due later: returns the delay
+   * (ms) still to wait, 0 when the container may start now.
+   */
+  restartDelay(now = Date.now()): number {
+    if (this.notBefore === undefined) {
+      const last = this.terminations.at(-1);
+      const ran = last ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
+      const delay = this.crashBackoff.next(Number.isFinite(ran) ? ran : 0);
+      this.notBefore = now + delay;
+      if (delay > 0) {
+        this.wait(
+          "CrashLoopBackOff",
+          `back-off ${goDuration(delay)} restarting failed container=${this.name} pod=${this.pod.podRef}`,
+        );
+        this.event(
+          "Warning",
+          "BackOff",
+          `Back-off restarting failed container ${this.name} in pod ${this.pod.podRef}`,
+        );
+      }
+    }
+    return Math.max(0, this.notBefore - now);
+  }
+
+  /** Pulls, prepares and starts a new instance. Failures become the container's state; never throws. */
+  async start(): Promise<void> {
+    if (this.starting || this.instance) return;
+    this.starting = true;
+    try {
+      const image = await this.pullImage();
+      if (!image) return;
+      const prepared = this.prepare(image);
+      if (!prepared) return;
+      this.launch(prepared.process, prepared.translation, prepared.env, prepared.user);
+    } finally {
+      this.starting = false;
+      this.pod.changed();
+    }
+  }
+
+  private async pullImage(): Promise<PulledImage | undefined> {
+    const now = Date.now();
+    if (this.notBefore !== undefined && this.lastPullError && now < this.notBefore) {
+      this.wait(
+        "ImagePullBackOff",
+        `Back-off pulling image "${this.image}": ErrImagePull: ${this.lastPullError}`,
+      );
+      this.event("Normal", "BackOff", `Back-off pulling image "${this.image}"`);
+      this.event("Warning", "Failed", "Error: ImagePullBackOff");
+      return undefined;
+    }
+    const policy = String(this.spec.imagePullPolicy ?? "IfNotPresent");
+    const present = this.node.puller.isPresent(this.image);
+    try {
+      if (policy !== "Always" && present) {
+        this.pulledImage = await this.node.puller.pull(this.image);
+        this.event("Normal", "Pulled", `Container image "${this.image}" already present on machine`);
+      } else {
+        this.event("Normal", "Pulling", `Pulling image "${this.image}"`);
+        const t0 = Date.now();
+        this.pulledImage = await this.node.puller.pull(this.image);
+        const took = goDuration(Date.now() - t0);
+        this.event(
+          "Normal",
+          "Pulled",
+          `Successfully pulled image "${this.image}" in ${took} (${took} including waiting). Image size: ${this.pulledImage.size} bytes.`,
+        );
+      }
+      this.lastPullError = "";
+      this.notBefore = undefined;
+      this.pullBackoff.reset();
+      this.imageID = this.pulledImage.imageID;
+      return this.pulledImage;
+    } catch (e) {
+      if (!(e instanceof ImagePullError)) throw e;
+      this.lastPullError = e.message;
+      this.notBefore = Date.now() + this.pullBackoff.next(0, false);
+      this.wait("ErrImagePull", e.message);
+      this.event("Warning", "Failed", `Failed to pull image "${this.image}": ${e.message}`);
+      this.event("Warning", "Failed", "Error: ErrImagePull");
+      this.node.log(`image ${this.image} is not in the image map or could not be built: ${e.message}`);
+      return undefined;
+    }
+  }
+
+  private user(): { uid?: number; gid?: number } {
+    const podSc = obj(obj(this.pod.pod.spec).securityContext);
+    const sc = obj(this.spec.securityContext);
+    const uid = (sc.runAsUser ?? podSc.runAsUser) as number | undefined;
+    const gid = (sc.runAsGroup ?? podSc.runAsGroup ?? podSc.fsGroup) as number | undefined;
+    const nonRoot = (sc.runAsNonRoot ?? podSc.runAsNonRoot) === true;
+    if (nonRoot && (uid === undefined || uid === 0)) {
+      throw new ContainerConfigError(
+        uid === 0
+          ? "container's runAsUser breaks non-root policy"
+          : `container has runAsNonRoot and image will run as root (pod: "${this.pod.podRef}", container: ${this.name})`,
+      );
+    }
+    if (!this.node.canSwitchUser) return {};
+    return {
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : uid !== undefined ? { gid: 0 } : {}),
+    };
+  }
+
+  /** The container's file tree: the image's files, the pod's volume mounts, and its own scratch space. */
+  private pathMappings(image: PulledImage, scratch: string): PathMapping[] {
+    const mappings: PathMapping[] = Object.entries(image.definition.filesystem).map(([c, h]) => ({
+      containerPath: c,
+      hostPath: h,
+      source: "image",
+    }));
+    for (const m of Array.isArray(this.spec.volumeMounts) ? this.spec.volumeMounts.filter(isObject) : []) {
+      const host = this.pod.volumeHostPath(String(m.name));
+      if (!host) continue;
+      const sub = typeof m.subPath === "string" && m.subPath ? `/${m.subPath}` : "";
+      mappings.push({ containerPath: String(m.mountPath), hostPath: host + sub, source: "mount" });
+    }
+    for (const p of SCRATCH_PATHS)
+      mappings.push({ containerPath: p, hostPath: join(scratch, p), source: "scratch" });
+    return mappings;
+  }
+
+  private prepare(
+    image: PulledImage,
+  ):
+    | {
+        process: LocalProcess;
+        translation: CommandTranslation;
+        env: Record<string, string>;
+        user: { uid?: number; gid?: number };
+      }
+    | undefined {
+    const number = this.instances;
+    const instanceDir = join(this.pod.podDir, "containers", this.name, String(number));
+    let env: Record<string, string>;
+    let user: { uid?: number; gid?: number };
+    try {
+      user = this.user();
+      env = resolveContainerEnv(this.pod.pod, this.spec, {
+        configMap: (ns, n) => this.node.configMap(ns, n),
+        secret: (ns, n) => this.node.secret(ns, n),
+        nodeAllocatable: this.node.nodeAllocatable,
+      });
+    } catch (e) {
+      if (!(e instanceof ContainerConfigError)) throw e;
+      this.wait("CreateContainerConfigError", e.message);
+      this.event("Warning", "Failed", `Error: ${e.message}`);
+      return undefined;
+    }
+    env.HOSTNAME = String(obj(this.pod.pod.spec).hostname ?? this.pod.pod.metadata.name);
+    const scratch = join(instanceDir, "rootfs");
+    const translation: CommandTranslation = {
+      image: image.definition,
+      paths: new PathMap(this.pathMappings(image, scratch)),
+      listen: (port) => `${this.pod.podIP}:${port}`,
+      resolve: (host, port) => this.node.resolve(host, port, this.pod.pod.metadata.namespace ?? "default"),
+      readFile: (path) => {
+        try {
+          return readFileSync(path, "utf8");
+        } catch {
+          return undefined;
+        }
+      },
+      listDir: (dir) => {
+        try {
+          return readdirSync(dir);
+        } catch {
+          return [];
+        }
+      },
+      generatedDir: join(instanceDir, "generated"),
+      scratchDir: scratch,
+    };
+    const lookup = (n: string) => env[n];
+    const expand = (list: unknown) =>
+      Array.isArray(list) ? list.map((a) => expandVariables(String(a), lookup)) : undefined;
+    try {
+      const command = expand(this.spec.command);
+      const args = expand(this.spec.args);
+      const p = localProcess(
+        {
+          ...(command ? { command } : {}),
+          ...(args ? { args } : {}),
+          ...(typeof this.spec.workingDir === "string" ? { workingDir: this.spec.workingDir } : {}),
+          env,
+        },
+        translation,
+      );
+      this.makeScratch(scratch, user);
+      for (const f of p.files) {
+        mkdirSync(dirname(f.hostPath), { recursive: true, mode: 0o755 });
+        writeFileSync(f.hostPath, f.content, { mode: 0o644 });
+      }
+      return { process: p, translation, env, user };
+    } catch (e) {
+      if (e instanceof NoCommandError) {
+        this.wait("CreateContainerError", e.message);
+        this.event("Warning", "Failed", `Error: ${e.message}`);
+        this.notBefore = Date.now() + this.node.crashBackoff.initialMs;
+        return undefined;
+      }
+      if (e instanceof ExecNotFoundError) {
+        this.startFailed(containerdStartError(e.message));
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  private makeScratch(scratch: string, user: { uid?: number; gid?: number }): void {
+    for (const p of ["", ...SCRATCH_PATHS]) mkdirSync(join(scratch, p), { recursive: true, mode: 0o755 });
+    for (const p of SCRATCH_PATHS) chmodSync(join(scratch, p), 0o1777);
+    if (user.uid !== undefined) chownSync(scratch, user.uid, user.gid ?? 0);
+    let dir = dirname(scratch);
+    while (dir.startsWith(this.pod.podDir) && dir !== this.pod.podDir) {
+      chmodSync(dir, 0o755);
+      dir = dirname(dir);
+    }
+  }
+
+  /** The container was created but its process could not start (StartError, exit code 128). */
+  private startFailed(message: string): void {
+    const now = nowTimestamp();
+    const containerID = `containerd://${randomBytes(32).toString("hex")}`;
+    this.event("Normal", "Created", `Created container: ${this.name}`);
+    this.event("Warning", "Failed", `Error: ${message}`);
+    if (this.instances > 0) this.restartCount++;
+    this.instances++;
+    this.terminations.push({
+      exitCode: 128,
+      reason: "StartError",
+      message,
+      startedAt: "1970-01-01T00:00:00Z",
+      finishedAt: now,
+      containerID,
+    });
+    this.state = { kind: "terminated", terminated: this.terminations.at(-1)! };
+    this.notBefore = undefined;
+  }
+
+  private launch(
+    p: LocalProcess,
+    translation: CommandTranslation,
+    env: Record<string, string>,
+    user: { uid?: number; gid?: number },
+  ): void {
+    const number = this.instances;
+    const logDir = join(this.pod.podDir, "logs", this.name);
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, `${number}.log`);
+    const pipeDir = join(this.pod.podDir, "containers", this.name, String(number));
+    mkdirSync(pipeDir, { recursive: true });
+    const output = openContainerOutput(
+      logFile,
+      pipeDir,
+      user.uid !== undefined ? { uid: user.uid, gid: user.gid ?? 0 } : undefined,
+    );
+    const proc = spawnGroup(p.program, p.args, {
+      cwd: existsSync(p.cwd) ? p.cwd : translation.scratchDir,
+      env: p.env,
+      stdio: ["ignore", output.stdoutFd, output.stderrFd],
+      ...user,
+    });
+    output.closeChildEnds();
+    const containerID = `containerd://${randomBytes(32).toString("hex")}`;
+    this.logFiles.set(containerID, logFile);
+    this.event("Normal", "Created", `Created container: ${this.name}`);
+    if (proc.pid <= 0) {
+      output.destroy();
+      void proc.exited.then(() =>
+        this.node.log(`${this.pod.podRef} ${this.name}: ${proc.startError()?.message ?? "could not start"}`),
+      );
+      this.startFailed(containerdStartError(`exec: "${p.containerProgram}": permission denied`));
+      return;
+    }
+    if (this.instances > 0) this.restartCount++;
+    this.instances++;
+    const startedAtMs = Date.now();
+    const instance: Instance = {
+      number,
+      proc,
+      output,
+      translation,
+      env: p.env,
+      user,
+      startedAtMs,
+      startedAt: nowTimestamp(new Date(startedAtMs)),
+      containerID,
+      logFile,
+      stopping: false,
+      probeTimers: new Map(),
+      exited: Promise.resolve(),
+    };
+    instance.exited = proc.exited.then(async (exit) => {
+      for (const t of instance.probeTimers.values()) clearTimeout(t);
+      await Promise.race([output.drained, new Promise((r) => setTimeout(r, 2000).unref())]);
+      const signal = signalNumber(exit.signal);
+      const exitCode = exit.code ?? 128 + (signal ?? 0);
+      const terminated: TerminatedState = {
+        exitCode,
+        reason: exitCode === 0 ? "Completed" : "Error",
+        startedAt: instance.startedAt,
+        finishedAt: nowTimestamp(),
+        containerID,
+      };
+      if (signal) terminated.signal = signal;
+      this.terminations.push(terminated);
+      this.state = { kind: "terminated", terminated };
+      this.instance = undefined;
+      this.ready = false;
+      this.started = false;
+      this.notBefore = undefined;
+      this.pod.changed();
+    });
+    this.instance = instance;
+    this.state = { kind: "running", startedAt: instance.startedAt };
+    this.event("Normal", "Started", `Started container ${this.name}`);
+    this.startProbes(instance);
+  }
+
+  private probeContext(instance: Instance): ProbeContext {
+    return {
+      podIP: this.pod.podIP,
+      ports: Array.isArray(this.spec.ports) ? this.spec.ports.filter(isObject) : [],
+      exec: (command, timeoutMs) => this.exec(instance, command, timeoutMs),
+    };
+  }
+
+  /** Runs a command in the container's context (exec probes, exec hooks), through the same translation. */
+  async exec(
+    instance: Instance,
+    command: string[],
+    timeoutMs: number,
+  ): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+    let p: LocalProcess;
+    try {
+      p = localProcess({ command, env: instance.env }, instance.translation);
+    } catch (e) {
+      return { code: 126, output: (e as Error).message, timedOut: false };
+    }
+    const child = spawnGroup(p.program, p.args, {
+      cwd: existsSync(p.cwd) ? p.cwd : instance.translation.scratchDir,
+      env: { ...instance.env, ...p.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      ...instance.user,
+    });
+    let output = "";
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-10_000);
+    };
+    child.child.stdout?.on("data", keep);
+    child.child.stderr?.on("data", keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.signalGroup("SIGKILL");
+    }, timeoutMs);
+    const exit = await child.exited;
+    clearTimeout(timer);
+    return { code: exit.code, output, timedOut };
+  }
+
+  private startProbes(instance: Instance): void {
+    const hasStartup = isObject(this.spec.startupProbe);
+    const hasReadiness = isObject(this.spec.readinessProbe);
+    if (!hasStartup) this.started = true;
+    if (!hasReadiness && !hasStartup) this.ready = !this.init;
+    for (const kind of ["startup", "readiness", "liveness"] as const) {
+      const probe = this.spec[`${kind}Probe`];
+      if (isObject(probe)) this.probeLoop(instance, kind, probe);
+    }
+  }
+
+  private probeLoop(instance: Instance, kind: "startup" | "readiness" | "liveness", probe: JsonObject): void {
+    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
+    const periodMs = num(probe.periodSeconds, 10) * 1000;
+    const successThreshold = kind === "readiness" ? num(probe.successThreshold, 1) : 1;
+    const failureThreshold = num(probe.failureThreshold, 3);
+    const label = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+    let successes = 0;
+    let failures = 0;
+    const schedule = (ms: number) => {
+      if (this.instance !== instance || instance.stopping) return;
+      const t = setTimeout(() => void attempt(), ms);
+      t.unref();
+      instance.probeTimers.set(kind, t);
+    };
+    const attempt = async () => {
+      if (this.instance !== instance || instance.stopping) return;
+      if (kind !== "startup" && !this.started) return schedule(periodMs);
+      if (kind === "startup" && this.started) return;
+      const result = await runProbe(probe, this.probeContext(instance), probeTimeoutMs(probe));
+      if (this.instance !== instance || instance.stopping) return;
+      if (result.ok) {
+        successes++;
+        failures = 0;
+        if (kind === "startup") {
+          this.started = true;
+          if (!isObject(this.spec.readinessProbe)) this.ready = !this.init;
+          this.pod.changed();
+          return;
+        }
+        if (kind === "readiness" && successes >= successThreshold && !this.ready) {
+          this.ready = true;
+          this.pod.changed();
+        }
+      } else {
+        failures++;
+        successes = 0;
+        this.event("Warning", "Unhealthy", `${label} probe failed: ${result.message}`);
+        if (kind === "readiness" && failures >= failureThreshold && this.ready) {
+          this.ready = false;
+          this.pod.changed();
+        }
+        if (kind !== "readiness" && failures >= failureThreshold) {
+          this.event("Normal", "Killing", `Container ${this.name} failed ${kind} probe, will be restarted`);
+          const grace =
+            typeof probe.terminationGracePeriodSeconds === "number"
+              ? probe.terminationGracePeriodSeconds * 1000
+              : this.pod.gracePeriodMs();
+          void this.stop(Date.now() + grace, kind);
+          return;
+        }
+      }
+      schedule(periodMs);
+    };
+    schedule(num(probe.initialDelaySeconds, 0) * 1000);
+  }
+
+  /**
+   * Stops the running instance as the kubelet does: preStop hook, then the image's stop signal to the
+   * main process, then SIGKILL to the whole group at the deadline (at least 2 s after the hook).
+   */
+  async stop(deadline: number, reason: "liveness" | "startup" | "deletion"): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    if (instance.stopping) return instance.exited;
+    instance.stopping = true;
+    instance.stoppedBy = reason;
+    for (const t of instance.probeTimers.values()) clearTimeout(t);
+    this.ready = false;
+    this.pod.changed();
+    if (reason === "deletion") this.event("Normal", "Killing", `Stopping container ${this.name}`);
+    const preStop = obj(obj(this.spec.lifecycle).preStop);
+    if (Object.keys(preStop).length) {
+      const budget = Math.max(0, deadline - Date.now());
+      const failed = await this.runHook(instance, preStop, budget);
+      if (failed) this.event("Warning", "FailedPreStopHook", `PreStopHook failed: ${failed}`);
+    }
+    const signal = instance.translation.image.stopSignal ?? "SIGTERM";
+    instance.proc.signal(signal);
+    const killAt = Math.max(deadline, Date.now() + MIN_GRACE_MS);
+    const timer = setTimeout(() => instance.proc.signalGroup("SIGKILL"), Math.max(0, killAt - Date.now()));
+    await instance.exited;
+    clearTimeout(timer);
+  }
+
+  /** A lifecycle hook (exec, httpGet, sleep); returns why it failed, or undefined. */
+  private async runHook(instance: Instance, hook: JsonObject, budgetMs: number): Promise<string | undefined> {
+    if (isObject(hook.sleep)) {
+      const ms = Math.min(Number(hook.sleep.seconds ?? 0) * 1000, budgetMs);
+      await new Promise((r) => setTimeout(r, ms));
+      return undefined;
+    }
+    const result = await runProbe(hook, this.probeContext(instance), Math.max(1, budgetMs));
+    return result.ok ? undefined : result.message;
+  }
+
+  /** Kills the instance at once (the cluster is stopping). */
+  async kill(): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    instance.stopping = true;
+    for (const t of instance.probeTimers.values()) clearTimeout(t);
+    instance.proc.signalGroup("SIGKILL");
+    await Promise.race([instance.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    instance.output.destroy();
+  }
+
+  /** The pid of the running instance's main process (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.instance?.proc.pid;
+  }
+}

@@ -57,7 +57,8 @@ interface Instance {
   proc: GroupProcess;
   output: ContainerOutput;
   translation: CommandTranslation;
-  env: Record<string, string>;
+  /** The container's environment as the pod spec gives it (container paths), for exec in its context. */
+  containerEnv: Record<string, string>;
   user: { uid?: number; gid?: number };
   startedAtMs: number;
   startedAt: string;
@@ -92,6 +93,8 @@ export class Container {
   ready = false;
   started = false;
   imageID = "";
+  /** When the current waiting state began. */
+  stateSince = Date.now();
   /** Busy pulling or starting: the pod worker waits. */
   starting = false;
   /** When the next start may happen (crash or pull back-off); undefined: at once. */
@@ -181,6 +184,7 @@ export class Container {
 
   private wait(reason: string, message?: string): void {
     this.state = message ? { kind: "waiting", reason, message } : { kind: "waiting", reason };
+    this.stateSince = Date.now();
   }
 
   /**
@@ -307,9 +311,7 @@ export class Container {
     return mappings;
   }
 
-  private prepare(
-    image: PulledImage,
-  ):
+  private prepare(image: PulledImage):
     | {
         process: LocalProcess;
         translation: CommandTranslation;
@@ -428,7 +430,7 @@ export class Container {
   private launch(
     p: LocalProcess,
     translation: CommandTranslation,
-    env: Record<string, string>,
+    containerEnv: Record<string, string>,
     user: { uid?: number; gid?: number },
   ): void {
     const number = this.instances;
@@ -468,7 +470,7 @@ export class Container {
       proc,
       output,
       translation,
-      env: p.env,
+      containerEnv,
       user,
       startedAtMs,
       startedAt: nowTimestamp(new Date(startedAtMs)),
@@ -521,13 +523,13 @@ export class Container {
   ): Promise<{ code: number | null; output: string; timedOut: boolean }> {
     let p: LocalProcess;
     try {
-      p = localProcess({ command, env: instance.env }, instance.translation);
+      p = localProcess({ command, env: instance.containerEnv }, instance.translation);
     } catch (e) {
       return { code: 126, output: (e as Error).message, timedOut: false };
     }
     const child = spawnGroup(p.program, p.args, {
       cwd: existsSync(p.cwd) ? p.cwd : instance.translation.scratchDir,
-      env: { ...instance.env, ...p.env },
+      env: p.env,
       stdio: ["ignore", "pipe", "pipe"],
       ...instance.user,
     });

@@ -69,7 +69,7 @@ export class NodeAgent {
 
   constructor(
     private readonly store: Store,
-    private readonly registry: ResourceRegistry,
+    registry: ResourceRegistry,
     private readonly ops: Operations,
     options: NodeAgentOptions = {},
   ) {

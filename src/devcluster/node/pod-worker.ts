@@ -16,6 +16,8 @@ import { type PodFacts, podPhase, podStatus } from "./pod-status.js";
 import { PodVolumes, VolumeError } from "./volumes.js";
 
 const RETRY_MS = 1000;
+/** How long ErrImagePull shows before the pull back-off (ImagePullBackOff) does. */
+const ERR_IMAGE_PULL_SHOWN_MS = 1000;
 
 export class PodWorker implements PodHandle {
   pod: KubeObject;
@@ -195,8 +197,15 @@ export class PodWorker implements PodHandle {
   private startOrRetry(c: Container): void {
     const now = Date.now();
     if (c.notBefore !== undefined && now < c.notBefore) {
-      // In the pull back-off: show ImagePullBackOff, then retry when it is over.
-      if (c.state.kind === "waiting" && c.state.reason === "ErrImagePull") void c.start();
+      // In the pull back-off: ErrImagePull shows until the next sync, then ImagePullBackOff until a retry.
+      if (c.state.kind === "waiting" && c.state.reason === "ErrImagePull") {
+        const shown = now - c.stateSince;
+        if (shown < ERR_IMAGE_PULL_SHOWN_MS) {
+          this.schedule(ERR_IMAGE_PULL_SHOWN_MS - shown);
+          return;
+        }
+        void c.start();
+      }
       this.schedule(c.notBefore - now);
       return;
     }
@@ -231,7 +240,8 @@ export class PodWorker implements PodHandle {
 
   /** Pod deletion: readiness off at once, every container stopped within the grace period, then gone. */
   terminate(): Promise<void> {
-    this.terminating ??= this.doTerminate();
+    // Deferred a tick: the status write inside would otherwise re-enter through the store's event.
+    this.terminating ??= Promise.resolve().then(() => this.doTerminate());
     return this.terminating;
   }
 

@@ -379,6 +379,8 @@ export class Operations {
 
   private deletionComplete(rt: ResourceType, obj: KubeObject): boolean {
     if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers ?? []).length > 0) return false;
+    // A graceful deletion in progress (a pod its node is stopping) ends only with a DELETE of period 0.
+    if (rt.deletionGracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return false;
     if (rt.kind === "Namespace" && rt.group === "") {
       const spec = isObject(obj.spec) ? obj.spec : {};
       return !Array.isArray(spec.finalizers) || spec.finalizers.length === 0;

@@ -1,9 +1,9 @@
 // The harness's view of the kubelet's translation (src/devcluster/node/translate): the same
 // functions, given local folders and loopback ports instead of a pod's volumes and address.
-import { readdirSync, readFileSync } from "node:fs";
 import type { ImageDefinition } from "../../../src/devcluster/node/image-map.js";
 import {
   type CommandTranslation,
+  hostFiles,
   type ListenMapping,
   PathMap,
   type PathMapping,
@@ -25,20 +25,7 @@ export function harnessTranslation(t: HarnessTranslation): CommandTranslation {
     paths: new PathMap(t.paths ?? []),
     listen: t.listen,
     resolve: t.resolve ?? (() => []),
-    readFile: (path) => {
-      try {
-        return readFileSync(path, "utf8");
-      } catch {
-        return undefined;
-      }
-    },
-    listDir: (dir) => {
-      try {
-        return readdirSync(dir);
-      } catch {
-        return [];
-      }
-    },
+    ...hostFiles,
     generatedDir: t.generatedDir ?? "/nonexistent",
     scratchDir: process.cwd(),
   };

@@ -3,17 +3,9 @@ import type { PrinterColumn } from "../storage/resource-type.js";
 import { age } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { nodeTable, podTable } from "./pod-table.js";
+import { col } from "./table-column.js";
 
 type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject) => unknown[] };
-
-const col = (name: string, description = "", type = "string", priority = 0): PrinterColumn => ({
-  name,
-  type,
-  format: name === "Name" ? "name" : "",
-  description,
-  priority,
-  jsonPath: "",
-});
 
 const NAME = col("Name", "Name must be unique within a namespace.");
 const AGE = col(

@@ -1,20 +1,6 @@
-/**
- * `kubectl get pods` columns as the real server prints them (printPod): STATUS is the most telling
- * container reason (Init:CrashLoopBackOff, ImagePullBackOff, Terminating, ...), RESTARTS carries the time
- * of the last one, and -o wide adds the pod IP and node.
- */
-import type { PrinterColumn } from "../storage/resource-type.js";
 import { age } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
-
-const col = (name: string, description = "", type = "string", priority = 0): PrinterColumn => ({
-  name,
-  type,
-  format: name === "Name" ? "name" : "",
-  description,
-  priority,
-  jsonPath: "",
-});
+import { col } from "./table-column.js";
 
 const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
 const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);

@@ -6,15 +6,7 @@
  * happened in the facts the pod's status is made of.
  */
 import { randomBytes } from "node:crypto";
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { nowTimestamp } from "../time-format.js";
@@ -31,6 +23,7 @@ import {
   type CommandTranslation,
   ExecNotFoundError,
   expandVariables,
+  hostFiles,
   type LocalProcess,
   localProcess,
   NoCommandError,
@@ -343,20 +336,7 @@ export class Container {
       paths: new PathMap(this.pathMappings(image, scratch)),
       listen: (port) => `${this.pod.podIP}:${port}`,
       resolve: (host, port) => this.node.resolve(host, port, this.pod.pod.metadata.namespace ?? "default"),
-      readFile: (path) => {
-        try {
-          return readFileSync(path, "utf8");
-        } catch {
-          return undefined;
-        }
-      },
-      listDir: (dir) => {
-        try {
-          return readdirSync(dir);
-        } catch {
-          return [];
-        }
-      },
+      ...hostFiles,
       generatedDir: join(instanceDir, "generated"),
       scratchDir: scratch,
     };

@@ -22,5 +22,6 @@ export {
   translateEnvValue,
 } from "./command.js";
 export { expandVariables } from "./expand.js";
+export { hostFiles } from "./host-files.js";
 export { NginxSyntaxError, parseNginxConfig, translateNginxConfig } from "./nginx-config.js";
 export { normalizeContainerPath, PathMap, type PathMapping } from "./path-map.js";

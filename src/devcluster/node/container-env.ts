@@ -6,6 +6,7 @@
  */
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { fieldRefValue } from "./pod-fields.js";
+import { quantity } from "./quantity.js";
 import { expandVariables } from "./translate/index.js";
 
 export class ContainerConfigError extends Error {}
@@ -33,26 +34,6 @@ function keyOf(source: KubeObject, key: string, secret: boolean): string | undef
 function allKeys(source: KubeObject, secret: boolean): [string, string][] {
   const keys = [...Object.keys(obj(source.data)), ...Object.keys(obj(source.binaryData))];
   return keys.map((k) => [k, keyOf(source, k, secret) ?? ""]);
-}
-
-/** Kubernetes quantities to numbers (cpu in cores, memory in bytes), enough for resourceFieldRef. */
-function quantity(text: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(text.trim());
-  if (!m) return 0;
-  const n = Number(m[1]);
-  const units: Record<string, number> = {
-    "": 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  return n * (units[m[2]!] ?? 1);
 }
 
 function resourceField(container: JsonObject, ref: JsonObject, node: EnvSources["nodeAllocatable"]): string {

@@ -59,13 +59,16 @@ interface Instance {
   logFile: string;
   stopping: boolean;
   /** Set when the kubelet (not the process) decided to stop it. */
-  stoppedBy?: "liveness" | "startup" | "deletion";
+  stoppedBy?: StopReason;
   /** The pending attempt of each probe. */
   probeTimers: Map<string, NodeJS.Timeout>;
   exited: Promise<void>;
 }
 
 const SCRATCH_PATHS = ["/tmp", "/var/tmp", "/run"];
+
+/** Why the kubelet stops a container. */
+export type StopReason = "liveness" | "startup" | "deletion" | "eviction";
 const MIN_GRACE_MS = 2000;
 const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
 
@@ -109,7 +112,12 @@ export class Container {
   ) {
     this.name = String(spec.name);
     this.fieldPath = `spec.${init ? "initContainers" : "containers"}{${this.name}}`;
-    this.state = { kind: "waiting", reason: init ? "PodInitializing" : "ContainerCreating" };
+    // Containers wait behind the init containers as PodInitializing; those and the rest as ContainerCreating.
+    const behindInit =
+      !init &&
+      Array.isArray(obj(pod.pod.spec).initContainers) &&
+      (obj(pod.pod.spec).initContainers as unknown[]).length > 0;
+    this.state = { kind: "waiting", reason: behindInit ? "PodInitializing" : "ContainerCreating" };
     this.crashBackoff = new Backoff(node.crashBackoff);
     this.pullBackoff = new Backoff(node.pullBackoff);
   }
@@ -209,6 +217,8 @@ export class Container {
   async start(): Promise<void> {
     if (this.starting || this.instance) return;
     this.starting = true;
+    if (this.state.kind === "waiting" && this.state.reason === "PodInitializing")
+      this.wait("ContainerCreating");
     try {
       const image = await this.pullImage();
       if (!image) return;
@@ -600,7 +610,7 @@ export class Container {
    * Stops the running instance as the kubelet does: preStop hook, then the image's stop signal to the
    * main process, then SIGKILL to the whole group at the deadline (at least 2 s after the hook).
    */
-  async stop(deadline: number, reason: "liveness" | "startup" | "deletion"): Promise<void> {
+  async stop(deadline: number, reason: StopReason): Promise<void> {
     const instance = this.instance;
     if (!instance) return;
     if (instance.stopping) return instance.exited;
@@ -609,7 +619,8 @@ export class Container {
     for (const t of instance.probeTimers.values()) clearTimeout(t);
     this.ready = false;
     this.pod.changed();
-    if (reason === "deletion") this.event("Normal", "Killing", `Stopping container ${this.name}`);
+    if (reason === "deletion" || reason === "eviction")
+      this.event("Normal", "Killing", `Stopping container ${this.name}`);
     const preStop = obj(obj(this.spec.lifecycle).preStop);
     if (Object.keys(preStop).length) {
       const budget = Math.max(0, deadline - Date.now());

@@ -47,6 +47,8 @@ export interface PodFacts {
   terminalPhase?: "Succeeded" | "Failed";
   /** Set while the pod is being deleted: nothing is ready any more. */
   terminating: boolean;
+  /** Set when the kubelet evicted the pod (phase Failed, reason Evicted). */
+  evictedMessage?: string;
 }
 
 const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
@@ -169,6 +171,10 @@ export function podStatus(pod: KubeObject, facts: PodFacts): JsonObject {
     condition(previous, "Ready", unready.length === 0 && !completed, readyReason, readyMessage),
     condition(previous, "ContainersReady", unready.length === 0 && !completed, readyReason, readyMessage),
   ];
+  if (facts.evictedMessage)
+    conditions.unshift(
+      condition(previous, "DisruptionTarget", true, "TerminationByKubelet", facts.evictedMessage),
+    );
   const scheduled = previous.find((c) => c.type === "PodScheduled");
   conditions.push(
     scheduled ?? {
@@ -186,6 +192,10 @@ export function podStatus(pod: KubeObject, facts: PodFacts): JsonObject {
     hostIPs: [{ ip: facts.hostIP }],
   };
   if (status.observedGeneration === undefined) delete status.observedGeneration;
+  if (facts.evictedMessage) {
+    status.reason = "Evicted";
+    status.message = facts.evictedMessage;
+  }
   if (facts.podIP) {
     status.podIP = facts.podIP;
     status.podIPs = [{ ip: facts.podIP }];

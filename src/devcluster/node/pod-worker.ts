@@ -16,6 +16,7 @@ import { type PodFacts, podPhase, podStatus } from "./pod-status.js";
 import { PodVolumes, VolumeError } from "./volumes.js";
 
 const RETRY_MS = 1000;
+const STORAGE_CHECK_MS = 1000;
 /** How long ErrImagePull shows before the pull back-off (ImagePullBackOff) does. */
 const ERR_IMAGE_PULL_SHOWN_MS = 1000;
 
@@ -36,6 +37,8 @@ export class PodWorker implements PodHandle {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private lastStatus: JsonObject | undefined;
+  private evictedMessage: string | undefined;
+  private storageCheck: NodeJS.Timeout | undefined;
 
   constructor(
     pod: KubeObject,
@@ -148,6 +151,7 @@ export class PodWorker implements PodHandle {
     try {
       this.volumes.sync();
       this.volumesReady = true;
+      this.watchStorage();
     } catch (e) {
       if (!(e instanceof VolumeError)) throw e;
       if (!this.volumesReady) {
@@ -184,6 +188,28 @@ export class PodWorker implements PodHandle {
     }
     const phase = podPhase(this.spec, this.facts());
     if (phase === "Succeeded" || phase === "Failed") this.terminalPhase = phase;
+  }
+
+  /** emptyDirs with a sizeLimit are measured every second, as the eviction manager does it. */
+  private watchStorage(): void {
+    if (this.storageCheck || !this.volumes.hasSizeLimits()) return;
+    this.storageCheck = setInterval(() => {
+      const message = this.terminating || this.terminalPhase ? undefined : this.volumes.emptyDirOverLimit();
+      if (message) void this.evict(message);
+    }, STORAGE_CHECK_MS);
+    this.storageCheck.unref();
+  }
+
+  /** Eviction: every container stopped (the minimum grace period), the pod Failed with reason Evicted. */
+  private async evict(message: string): Promise<void> {
+    clearInterval(this.storageCheck);
+    this.evictedMessage = message;
+    this.terminalPhase = "Failed";
+    this.node.events.record({ pod: this.pod }, "Warning", "Evicted", message);
+    for (const c of [...this.init, ...this.containers]) c.ready = false;
+    this.writeStatus();
+    await Promise.all([...this.init, ...this.containers].map((c) => c.stop(Date.now(), "eviction")));
+    this.writeStatus();
   }
 
   /** The crash back-off of a container whose last instance ended: restart now or when it is over. */
@@ -224,6 +250,7 @@ export class PodWorker implements PodHandle {
     };
     if (this.startTime) f.startTime = this.startTime;
     if (this.terminalPhase) f.terminalPhase = this.terminalPhase;
+    if (this.evictedMessage) f.evictedMessage = this.evictedMessage;
     return f;
   }
 
@@ -247,6 +274,7 @@ export class PodWorker implements PodHandle {
 
   private async doTerminate(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.storageCheck);
     const grace = this.pod.metadata.deletionGracePeriodSeconds;
     const deadline = Date.now() + (typeof grace === "number" ? grace * 1000 : this.gracePeriodMs());
     for (const c of [...this.init, ...this.containers]) c.ready = false;
@@ -273,6 +301,7 @@ export class PodWorker implements PodHandle {
     this.terminating ??= (async () => {
       this.stopped = true;
       if (this.timer) clearTimeout(this.timer);
+      clearInterval(this.storageCheck);
       await Promise.all([...this.init, ...this.containers].map((c) => c.stop(Date.now(), "deletion")));
       this.volumes.tearDown();
       rmSync(this.podDir, { recursive: true, force: true });
@@ -284,6 +313,7 @@ export class PodWorker implements PodHandle {
   async shutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    clearInterval(this.storageCheck);
     await Promise.all([...this.init, ...this.containers].map((c) => c.kill()));
     this.volumes.tearDown();
     rmSync(this.podDir, { recursive: true, force: true });

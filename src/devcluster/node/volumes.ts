@@ -4,11 +4,12 @@
  * atomic writer and rewritten in place when their source changes), persistentVolumeClaim (the
  * provisioner's directory) and hostPath.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { fingerprint, type ProjectedFile, writeAtomically } from "./atomic-writer.js";
 import { fieldRefValue } from "./pod-fields.js";
+import { quantity } from "./quantity.js";
 
 /** Why a volume cannot be set up yet; the pod waits in ContainerCreating with this as a FailedMount event. */
 export class VolumeError extends Error {
@@ -35,6 +36,18 @@ export interface VolumeOwner {
 }
 
 const DEFAULT_MODE = 0o644;
+
+/** Bytes used under a directory (files' sizes, as du --apparent-size). */
+function usage(dir: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true }))
+      if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  } catch {
+    // Files come and go while the container runs; what could be read counts.
+  }
+  return total;
+}
 const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
 const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
 
@@ -214,6 +227,28 @@ export class PodVolumes {
         mode: typeof item.mode === "number" ? item.mode : mode,
       };
     });
+  }
+
+  /**
+   * The first emptyDir whose contents exceed its sizeLimit, with the kubelet's eviction message
+   * (the eviction manager's check of local ephemeral storage).
+   */
+  emptyDirOverLimit(): string | undefined {
+    for (const v of list(obj(this.pod.spec).volumes)) {
+      const limit = isObject(v.emptyDir) ? v.emptyDir.sizeLimit : undefined;
+      const dir = this.hostPaths.get(String(v.name));
+      if (limit === undefined || !dir) continue;
+      if (usage(dir) > quantity(String(limit)))
+        return `Usage of EmptyDir volume "${v.name}" exceeds the limit "${String(limit)}". `;
+    }
+    return undefined;
+  }
+
+  /** Whether any emptyDir has a sizeLimit to watch. */
+  hasSizeLimits(): boolean {
+    return list(obj(this.pod.spec).volumes).some(
+      (v) => isObject(v.emptyDir) && v.emptyDir.sizeLimit !== undefined,
+    );
   }
 
   /** Removes what belongs to the pod alone (emptyDirs, projections); claims and host paths stay. */

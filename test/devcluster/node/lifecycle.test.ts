@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { podStatusColumns } from "../../../src/devcluster/http/pod-table.js";
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import type { JsonObject } from "../../../src/devcluster/types.js";
 import {
@@ -138,6 +139,48 @@ describe("running pods", () => {
     expect(status(getPod(cluster, "crasher")).phase).toBe("Running");
     const previous = await podLog("crasher", "?previous=true");
     expect(previous).toEqual({ status: 200, text: "crashing\n" });
+  });
+
+  it("restarts a failing init container before anything else runs: Init:CrashLoopBackOff", async () => {
+    cluster.apply(
+      pod("init-fails", {
+        initContainers: [{ name: "setup", ...sh("echo setting up; exit 1") }],
+        containers: [{ name: "app", ...sh("sleep 600") }],
+      }),
+    );
+    const shown = new Set<string>();
+    await waitFor(
+      "Init:CrashLoopBackOff after Init:Error",
+      () => {
+        shown.add(podStatusColumns(getPod(cluster, "init-fails")!).status);
+        return (
+          shown.has("Init:CrashLoopBackOff") &&
+          Number(containerStatus(getPod(cluster, "init-fails"), "setup", true)?.restartCount) >= 2
+        );
+      },
+      20_000,
+      () => [...shown],
+    );
+    const p = getPod(cluster, "init-fails");
+    expect(status(p).phase).toBe("Pending");
+    expect(stateOf(p, "app", "waiting").reason).toBe("PodInitializing");
+    expect((status(p).conditions as JsonObject[]).find((c) => c.type === "Initialized")).toMatchObject({
+      status: "False",
+      reason: "ContainersNotInitialized",
+      message: "containers with incomplete status: [setup]",
+    });
+    // The same event again is counted, not repeated.
+    const backoffs = events(cluster, "init-fails").filter((e) => e.reason === "BackOff");
+    expect(backoffs).toHaveLength(1);
+    expect(Number(backoffs[0]!.count)).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(String(backoffs[0]!.lastTimestamp))).toBeGreaterThanOrEqual(
+      Date.parse(String(backoffs[0]!.firstTimestamp)),
+    );
+    expect(backoffs[0]).toMatchObject({
+      source: { component: "kubelet", host: "devcluster-node" },
+      reportingComponent: "kubelet",
+      involvedObject: { kind: "Pod", name: "init-fails", fieldPath: "spec.initContainers{setup}" },
+    });
   });
 
   it("cannot pull an image missing from the image map: ErrImagePull, then ImagePullBackOff", async () => {

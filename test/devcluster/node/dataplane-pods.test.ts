@@ -2,7 +2,8 @@
 // with the Flask sample become Ready through real probes and answer HTTP on their pod addresses; the
 // operator's own rendered pods for examples/flask-app.yaml serve dynamic pages through NGINX and static
 // files from NGINX; kill -9 of a container's process restarts it.
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATA_PLANE_REQUIREMENTS, parseManifest } from "../../../hack/lib/harness/index.js";
@@ -64,16 +65,25 @@ describe("node agent data plane: prerequisites", () => {
 describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real", () => {
   let cluster: DevCluster;
   const pids: number[] = [];
+  const claims = mkdtempSync(join(tmpdir(), "node-dataplane-claims-"));
+  chmodSync(claims, 0o755);
 
   beforeAll(async () => {
     cluster = await nodeCluster(OCTET, {
       imageMap: join(ROOT, "examples", "apps", "image-map.yaml"),
       resolveService: endpointsResolver(() => cluster),
+      // A stand-in for the provisioner: every claim gets a directory of its own.
+      volumeDirectory: (namespace, claim) => {
+        const dir = join(claims, `${namespace}-${claim}`);
+        mkdirSync(dir, { recursive: true });
+        return dir;
+      },
     });
   });
 
   afterAll(async () => {
     await cluster?.stop();
+    rmSync(claims, { recursive: true, force: true });
     expect(pids.filter(alive)).toEqual([]);
     expect(listenersIn(OCTET)).toEqual([]);
   });
@@ -219,10 +229,12 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
     pids.push(cluster.nodeAgent!.worker("default", "flask")!.containers[0]!.pid!);
   });
 
-  it("runs the operator's rendered pods for examples/flask-app.yaml: pages through NGINX, static files from NGINX", async () => {
-    const webapp = parseManifest(readFileSync(join(ROOT, "examples", "flask-app.yaml"), "utf8"));
+  /** The operator's objects for an example, with one pod per Deployment bound to the node. */
+  function runRendered(example: string): void {
+    const webapp = parseManifest(readFileSync(join(ROOT, "examples", example), "utf8"));
     const objects = render(webapp).objects as unknown as KubeObject[];
-    for (const o of objects.filter((o) => o.kind === "ConfigMap" || o.kind === "Service")) cluster.apply(o);
+    for (const o of objects.filter((o) => ["ConfigMap", "Service", "PersistentVolumeClaim"].includes(o.kind)))
+      cluster.apply(o);
     for (const d of objects.filter((o) => o.kind === "Deployment")) {
       const template = (d.spec as { template: { metadata: JsonObject; spec: JsonObject } }).template;
       cluster.apply({
@@ -232,6 +244,20 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
         spec: { ...template.spec, nodeName: "devcluster-node" },
       } as never);
     }
+  }
+
+  function trackPids(...names: string[]): void {
+    for (const name of names)
+      pids.push(
+        ...cluster
+          .nodeAgent!.worker("default", name)!
+          .containers.map((c) => c.pid!)
+          .filter(Boolean),
+      );
+  }
+
+  it("runs the operator's rendered pods for examples/flask-app.yaml: pages through NGINX, static files from NGINX", async () => {
+    runRendered("flask-app.yaml");
     const web = "flask-demo-web-0";
     const app = "flask-demo-app-0";
     await waitFor(
@@ -253,12 +279,78 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
     expect(file.status).toBe(200);
     expect(file.body.length).toBe(10 * 1024);
     expect(file.headers["cache-control"]).toMatch(/max-age=/);
-    for (const name of [web, app])
-      pids.push(
-        ...cluster
-          .nodeAgent!.worker("default", name)!
-          .containers.map((c) => c.pid!)
-          .filter(Boolean),
-      );
+    trackPids(web, app);
+  });
+
+  it("runs the rendered pods for examples/django-app.yaml: uWSGI behind NGINX, the collected static files from NGINX", async () => {
+    cluster.apply({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "django-shop-secrets", namespace: "default" },
+      stringData: { SECRET_KEY: "node-agent-test-key" },
+    } as never);
+    runRendered("django-app.yaml");
+    const web = "django-shop-web-0";
+    const app = "django-shop-app-0";
+    await waitFor(
+      "app Ready",
+      () => podReady(get(app)),
+      120_000,
+      () => status(get(app)),
+    );
+    await waitFor(
+      "web Ready",
+      () => podReady(get(web)),
+      60_000,
+      () => status(get(web)),
+    );
+    const page = await httpRequest({
+      host: ipOf(web),
+      port: 8080,
+      path: "/",
+      headers: { Host: "shop.example.com" },
+    });
+    expect(page.status).toBe(200);
+    const css = /\/static\/pages\/site\.[0-9a-f]{12}\.css/.exec(page.text())?.[0];
+    expect(css, page.text()).toBeDefined();
+    const sheet = await httpRequest({ host: ipOf(web), port: 8080, path: css! });
+    expect(sheet.status).toBe(200);
+    expect(sheet.headers["content-type"]).toMatch(/text\/css/);
+    expect(sheet.headers["x-served-by"]).toBeUndefined();
+    trackPids(web, app);
+  });
+
+  it("runs the rendered pods for examples/static-site.yaml: the docs site from NGINX alone", async () => {
+    runRendered("static-site.yaml");
+    const web = "docs-site-web-0";
+    await waitFor(
+      "web Ready",
+      () => podReady(get(web)),
+      60_000,
+      () => status(get(web)),
+    );
+    const index = await httpRequest({ host: ipOf(web), port: 8080, path: "/" });
+    expect(index.status).toBe(200);
+    expect(index.text()).toContain("<h1>docs-site</h1>");
+    const guide = await httpRequest({ host: ipOf(web), port: 8080, path: "/guide/" });
+    expect(guide.text()).toContain("<h1>Guide</h1>");
+    const css = await httpRequest({ host: ipOf(web), port: 8080, path: "/css/site.css" });
+    expect([css.status, css.headers["content-type"]]).toEqual([200, "text/css"]);
+    trackPids(web);
+  });
+
+  it("runs the rendered pod for examples/app-only.yaml: the plain-WSGI prototype under Gunicorn", async () => {
+    runRendered("app-only.yaml");
+    const app = "api-prototype-app-0";
+    await waitFor(
+      "app Ready",
+      () => podReady(get(app)),
+      60_000,
+      () => status(get(app)),
+    );
+    const info = await httpRequest({ host: ipOf(app), port: 8000, path: "/api/info" });
+    expect(info.status).toBe(200);
+    expect(info.json()).toMatchObject({ framework: "wsgi", instance: app });
+    trackPids(app);
   });
 });

@@ -48,6 +48,8 @@ describe.skipIf(!bin)("kubectl against node agent pods", () => {
     expect(defaulted.stderr).toContain('Defaulted container "first" out of: first, second');
     const stamped = await k.ok(["logs", "two", "-c", "second", "--timestamps", "--tail=1"]);
     expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z oops\n$/);
+    expect(await k.ok(["logs", "two", "-c", "second", "--limit-bytes=6"])).toBe("from-s");
+    expect(await k.ok(["logs", "two", "-c", "second", "--since=1h"])).toBe("from-second\noops\n");
     const wrong = await k.run(["logs", "two", "-c", "third"]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain("container third is not valid for pod two");

@@ -6,14 +6,14 @@
  * happened in the facts the pod's status is made of.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { nowTimestamp } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { Backoff, goDuration } from "./backoff.js";
 import { ContainerConfigError, resolveContainerEnv } from "./container-env.js";
-import { type ContainerOutput, openContainerOutput } from "./container-log-file.js";
+import { type ContainerOutput, openContainerOutput, parseCriLog } from "./container-log-file.js";
 import { fullReference, ImagePullError, type PulledImage } from "./image-puller.js";
 import type { NodeContext } from "./node-context.js";
 import type { ContainerFacts, ContainerState, TerminatedState } from "./pod-status.js";
@@ -67,8 +67,14 @@ interface Instance {
 
 const SCRATCH_PATHS = ["/tmp", "/var/tmp", "/run"];
 
+const TERMINATION_LOG = "termination-log";
+/** The kubelet's limits: 4 KiB from the file; from the log, the last 80 lines within 2 KiB. */
+const TERMINATION_MESSAGE_BYTES = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+
 /** Why the kubelet stops a container. */
-export type StopReason = "liveness" | "startup" | "deletion" | "eviction";
+export type StopReason = "liveness" | "startup" | "postStart" | "deletion" | "eviction";
 const MIN_GRACE_MS = 2000;
 const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
 
@@ -124,6 +130,33 @@ export class Container {
 
   get image(): string {
     return String(this.spec.image ?? "");
+  }
+
+  private get terminationMessagePath(): string {
+    const p = this.spec.terminationMessagePath;
+    return typeof p === "string" && p.startsWith("/") ? p : "/dev/termination-log";
+  }
+
+  /** terminated.message: the termination message file, or (FallbackToLogsOnError) the log's tail on failure. */
+  private terminationMessage(instance: Instance, exitCode: number): string | undefined {
+    let message = "";
+    try {
+      message = readFileSync(join(instance.translation.scratchDir, TERMINATION_LOG))
+        .subarray(0, TERMINATION_MESSAGE_BYTES)
+        .toString("utf8");
+    } catch {
+      // No file: no message.
+    }
+    if (!message && exitCode !== 0 && this.spec.terminationMessagePolicy === "FallbackToLogsOnError") {
+      const { records } = parseCriLog(readFileSync(instance.logFile, "utf8"));
+      message = records
+        .slice(-FALLBACK_LOG_LINES)
+        .map((r) => r.text)
+        .join("");
+      if (Buffer.byteLength(message) > FALLBACK_LOG_BYTES)
+        message = Buffer.from(message).subarray(-FALLBACK_LOG_BYTES).toString("utf8");
+    }
+    return message || undefined;
   }
 
   get running(): boolean {
@@ -243,7 +276,14 @@ export class Container {
       return undefined;
     }
     const policy = String(this.spec.imagePullPolicy ?? "IfNotPresent");
-    const present = this.node.puller.isPresent(this.image);
+    if (policy === "Never" && !this.node.puller.isLocal(this.image)) {
+      const message = `Container image "${this.image}" is not present with pull policy of Never`;
+      this.wait("ErrImageNeverPull", message);
+      this.event("Warning", "ErrImageNeverPull", message);
+      this.notBefore = Date.now() + this.node.pullBackoff.initialMs;
+      return undefined;
+    }
+    const present = policy === "Never" || this.node.puller.isPresent(this.image);
     try {
       if (policy !== "Always" && present) {
         this.pulledImage = await this.node.puller.pull(this.image);
@@ -311,6 +351,12 @@ export class Container {
     }
     for (const p of SCRATCH_PATHS)
       mappings.push({ containerPath: p, hostPath: join(scratch, p), source: "scratch" });
+    // The termination message file: what the process writes there becomes terminated.message.
+    mappings.push({
+      containerPath: this.terminationMessagePath,
+      hostPath: join(scratch, TERMINATION_LOG),
+      source: "mount",
+    });
     return mappings;
   }
 
@@ -389,6 +435,8 @@ export class Container {
   private makeScratch(scratch: string, user: { uid?: number; gid?: number }): void {
     for (const p of ["", ...SCRATCH_PATHS]) mkdirSync(join(scratch, p), { recursive: true, mode: 0o755 });
     for (const p of SCRATCH_PATHS) chmodSync(join(scratch, p), 0o1777);
+    writeFileSync(join(scratch, TERMINATION_LOG), "", { mode: 0o666 });
+    chmodSync(join(scratch, TERMINATION_LOG), 0o666);
     if (user.uid !== undefined) chownSync(scratch, user.uid, user.gid ?? 0);
     let dir = dirname(scratch);
     while (dir.startsWith(this.pod.podDir) && dir !== this.pod.podDir) {
@@ -483,6 +531,8 @@ export class Container {
         containerID,
       };
       if (signal) terminated.signal = signal;
+      const message = this.terminationMessage(instance, exitCode);
+      if (message) terminated.message = message;
       this.terminations.push(terminated);
       this.state = { kind: "terminated", terminated };
       this.instance = undefined;
@@ -494,7 +544,22 @@ export class Container {
     this.instance = instance;
     this.state = { kind: "running", startedAt: instance.startedAt };
     this.event("Normal", "Started", `Started container ${this.name}`);
-    this.startProbes(instance);
+    const postStart = obj(obj(this.spec.lifecycle).postStart);
+    if (Object.keys(postStart).length === 0) {
+      this.startProbes(instance);
+      return;
+    }
+    // Probes begin once postStart returns; a failed hook kills the container, as the kubelet does.
+    void this.runHook(instance, postStart, this.pod.gracePeriodMs()).then((failed) => {
+      if (this.instance !== instance || instance.stopping) return;
+      if (!failed) {
+        this.startProbes(instance);
+        this.pod.changed();
+        return;
+      }
+      this.event("Warning", "FailedPostStartHook", `PostStartHook failed: ${failed}`);
+      void this.stop(Date.now() + this.pod.gracePeriodMs(), "postStart");
+    });
   }
 
   private probeContext(instance: Instance): ProbeContext {

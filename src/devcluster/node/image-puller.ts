@@ -47,6 +47,11 @@ export class ImagePuller {
     private readonly describeMap: string,
   ) {}
 
+  /** Whether the image map has the image: a local image, present on this machine (imagePullPolicy Never). */
+  isLocal(image: string): boolean {
+    return findImage(this.map, image) !== undefined;
+  }
+
   /** Whether the image was pulled before on this node (imagePullPolicy IfNotPresent skips the pull). */
   isPresent(image: string): boolean {
     return this.pulled.has(repositoryOf(image));

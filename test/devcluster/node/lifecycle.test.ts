@@ -270,6 +270,71 @@ describe("running pods", () => {
     expect(String(t.message)).toContain('exec: "nosuch": executable file not found in $PATH: unknown');
   });
 
+  it("reports the termination message file, or the log's tail with FallbackToLogsOnError", async () => {
+    cluster.apply(
+      pod("messages", {
+        restartPolicy: "Never",
+        containers: [
+          {
+            name: "file",
+            ...sh('echo "disk full" > "$MSG"; exit 4', {
+              env: [{ name: "MSG", value: "/dev/termination-log" }],
+            }),
+          },
+          {
+            name: "logs",
+            ...sh("echo first; echo last words; exit 5", {
+              terminationMessagePolicy: "FallbackToLogsOnError",
+            }),
+          },
+        ],
+      }),
+    );
+    const done = await waitFor(
+      "phase Failed",
+      () => status(getPod(cluster, "messages")).phase === "Failed" && getPod(cluster, "messages"),
+    );
+    expect(stateOf(done, "file", "terminated")).toMatchObject({ exitCode: 4, message: "disk full\n" });
+    expect(stateOf(done, "logs", "terminated")).toMatchObject({
+      exitCode: 5,
+      message: "first\nlast words\n",
+    });
+  });
+
+  it("kills a container whose postStart hook fails, and refuses a missing image under imagePullPolicy Never", async () => {
+    cluster.apply(
+      pod("bad-hook", {
+        containers: [
+          {
+            name: "app",
+            ...sh("sleep 600", {
+              lifecycle: { postStart: { exec: { command: ["sh", "-c", "echo hook broke; exit 1"] } } },
+            }),
+          },
+        ],
+      }),
+    );
+    await waitFor(
+      "a restart after the failed hook",
+      () => Number(containerStatus(getPod(cluster, "bad-hook"), "app")?.restartCount) >= 1,
+    );
+    expect(events(cluster, "bad-hook").map((e) => `${e.reason}:${e.message}`)).toContain(
+      "FailedPostStartHook:PostStartHook failed: hook broke",
+    );
+    cluster.apply(
+      pod("never-pull", {
+        containers: [{ name: "app", image: "example.test/absent:1", imagePullPolicy: "Never" }],
+      }),
+    );
+    const waiting = await waitFor("ErrImageNeverPull", () => {
+      const w = stateOf(getPod(cluster, "never-pull"), "app", "waiting");
+      return w.reason === "ErrImageNeverPull" && w;
+    });
+    expect(waiting.message).toBe(
+      'Container image "example.test/absent:1" is not present with pull policy of Never',
+    );
+  });
+
   it("restarts a container that fails its liveness probe, with the kubelet's events", async () => {
     cluster.apply(
       pod("unhealthy", {

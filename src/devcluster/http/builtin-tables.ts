@@ -2,6 +2,7 @@
 import type { PrinterColumn } from "../storage/resource-type.js";
 import { age } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
+import { eventTable } from "./event-table.js";
 import { nodeTable, podTable } from "./pod-table.js";
 import { col } from "./table-column.js";
 
@@ -66,6 +67,7 @@ export const builtinTables: Record<string, Table> = {
   },
   Pod: podTable,
   Node: nodeTable,
+  Event: eventTable,
   Deployment: {
     columns: [NAME, col("Ready"), col("Up-to-date", "", "integer"), col("Available", "", "integer"), AGE],
     cells: (o) => [

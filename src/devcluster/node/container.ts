@@ -207,8 +207,9 @@ export class Container {
       ready: this.ready,
       started: this.started,
     };
+    // The most recent container's ID, also while the next one waits (CrashLoopBackOff).
     const id = this.instance?.containerID ?? this.terminations.at(-1)?.containerID;
-    if (id && this.state.kind !== "waiting") f.containerID = id;
+    if (id) f.containerID = id;
     return f;
   }
 

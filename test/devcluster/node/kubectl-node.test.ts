@@ -109,6 +109,9 @@ describe.skipIf(!bin)("kubectl against node agent pods", () => {
     await waitFor("CrashLoopBackOff", async () =>
       /crashy\s+0\/1\s+CrashLoopBackOff\s+\d+ \(\S+ ago\)/.test(await k.ok(["get", "pods", "crashy"])),
     );
+    expect(await k.ok(["get", "events", "--field-selector", "involvedObject.name=crashy"])).toMatch(
+      /Warning\s+BackOff\s+pod\/crashy\s+Back-off restarting failed container app in pod crashy_default\(/,
+    );
     const wide = await k.ok(["get", "pod", "fresh", "-o", "wide"]);
     expect(wide).toMatch(
       new RegExp(

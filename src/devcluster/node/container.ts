@@ -6,19 +6,23 @@
  * happened in the facts the pod's status is made of.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { nowTimestamp } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { Backoff, goDuration } from "./backoff.js";
 import { ContainerConfigError, resolveContainerEnv } from "./container-env.js";
-import { type ContainerOutput, openContainerOutput, parseCriLog } from "./container-log-file.js";
+import { type ExecContext, execInContainer } from "./container-exec.js";
+import { type ContainerOutput, openContainerOutput } from "./container-log-file.js";
+import { containerPathMappings, containerUser, makeScratch } from "./container-sandbox.js";
 import { fullReference, ImagePullError, type PulledImage } from "./image-puller.js";
 import type { NodeContext } from "./node-context.js";
 import type { ContainerFacts, ContainerState, TerminatedState } from "./pod-status.js";
-import { type ProbeContext, probeTimeoutMs, runProbe } from "./probes.js";
+import { hasProbe, type ProbeTarget, startProbeLoop } from "./probe-loop.js";
+import { type ProbeContext, runProbe } from "./probes.js";
 import { type GroupProcess, spawnGroup } from "./process-group.js";
+import { readTerminationMessage } from "./termination-message.js";
 import {
   type CommandTranslation,
   ExecNotFoundError,
@@ -28,7 +32,6 @@ import {
   localProcess,
   NoCommandError,
   PathMap,
-  type PathMapping,
 } from "./translate/index.js";
 
 /** What a container needs from its pod. */
@@ -45,7 +48,7 @@ export interface PodHandle {
   gracePeriodMs(): number;
 }
 
-interface Instance {
+interface Instance extends ExecContext {
   number: number;
   proc: GroupProcess;
   output: ContainerOutput;
@@ -64,14 +67,6 @@ interface Instance {
   probeTimers: Map<string, NodeJS.Timeout>;
   exited: Promise<void>;
 }
-
-const SCRATCH_PATHS = ["/tmp", "/var/tmp", "/run"];
-
-const TERMINATION_LOG = "termination-log";
-/** The kubelet's limits: 4 KiB from the file; from the log, the last 80 lines within 2 KiB. */
-const TERMINATION_MESSAGE_BYTES = 4096;
-const FALLBACK_LOG_LINES = 80;
-const FALLBACK_LOG_BYTES = 2048;
 
 /** Why the kubelet stops a container. */
 export type StopReason = "liveness" | "startup" | "postStart" | "deletion" | "eviction";
@@ -130,33 +125,6 @@ export class Container {
 
   get image(): string {
     return String(this.spec.image ?? "");
-  }
-
-  private get terminationMessagePath(): string {
-    const p = this.spec.terminationMessagePath;
-    return typeof p === "string" && p.startsWith("/") ? p : "/dev/termination-log";
-  }
-
-  /** terminated.message: the termination message file, or (FallbackToLogsOnError) the log's tail on failure. */
-  private terminationMessage(instance: Instance, exitCode: number): string | undefined {
-    let message = "";
-    try {
-      message = readFileSync(join(instance.translation.scratchDir, TERMINATION_LOG))
-        .subarray(0, TERMINATION_MESSAGE_BYTES)
-        .toString("utf8");
-    } catch {
-      // No file: no message.
-    }
-    if (!message && exitCode !== 0 && this.spec.terminationMessagePolicy === "FallbackToLogsOnError") {
-      const { records } = parseCriLog(readFileSync(instance.logFile, "utf8"));
-      message = records
-        .slice(-FALLBACK_LOG_LINES)
-        .map((r) => r.text)
-        .join("");
-      if (Buffer.byteLength(message) > FALLBACK_LOG_BYTES)
-        message = Buffer.from(message).subarray(-FALLBACK_LOG_BYTES).toString("utf8");
-    }
-    return message || undefined;
   }
 
   get running(): boolean {
@@ -317,50 +285,6 @@ export class Container {
     }
   }
 
-  private user(): { uid?: number; gid?: number } {
-    const podSc = obj(obj(this.pod.pod.spec).securityContext);
-    const sc = obj(this.spec.securityContext);
-    const uid = (sc.runAsUser ?? podSc.runAsUser) as number | undefined;
-    const gid = (sc.runAsGroup ?? podSc.runAsGroup ?? podSc.fsGroup) as number | undefined;
-    const nonRoot = (sc.runAsNonRoot ?? podSc.runAsNonRoot) === true;
-    if (nonRoot && (uid === undefined || uid === 0)) {
-      throw new ContainerConfigError(
-        uid === 0
-          ? "container's runAsUser breaks non-root policy"
-          : `container has runAsNonRoot and image will run as root (pod: "${this.pod.podRef}", container: ${this.name})`,
-      );
-    }
-    if (!this.node.canSwitchUser) return {};
-    return {
-      ...(uid !== undefined ? { uid } : {}),
-      ...(gid !== undefined ? { gid } : uid !== undefined ? { gid: 0 } : {}),
-    };
-  }
-
-  /** The container's file tree: the image's files, the pod's volume mounts, and its own scratch space. */
-  private pathMappings(image: PulledImage, scratch: string): PathMapping[] {
-    const mappings: PathMapping[] = Object.entries(image.definition.filesystem).map(([c, h]) => ({
-      containerPath: c,
-      hostPath: h,
-      source: "image",
-    }));
-    for (const m of Array.isArray(this.spec.volumeMounts) ? this.spec.volumeMounts.filter(isObject) : []) {
-      const host = this.pod.volumeHostPath(String(m.name));
-      if (!host) continue;
-      const sub = typeof m.subPath === "string" && m.subPath ? `/${m.subPath}` : "";
-      mappings.push({ containerPath: String(m.mountPath), hostPath: host + sub, source: "mount" });
-    }
-    for (const p of SCRATCH_PATHS)
-      mappings.push({ containerPath: p, hostPath: join(scratch, p), source: "scratch" });
-    // The termination message file: what the process writes there becomes terminated.message.
-    mappings.push({
-      containerPath: this.terminationMessagePath,
-      hostPath: join(scratch, TERMINATION_LOG),
-      source: "mount",
-    });
-    return mappings;
-  }
-
   private prepare(image: PulledImage):
     | {
         process: LocalProcess;
@@ -374,7 +298,7 @@ export class Container {
     let env: Record<string, string>;
     let user: { uid?: number; gid?: number };
     try {
-      user = this.user();
+      user = containerUser(obj(this.pod.pod.spec), this.spec, this.node.canSwitchUser, this.pod.podRef);
       env = resolveContainerEnv(this.pod.pod, this.spec, {
         configMap: (ns, n) => this.node.configMap(ns, n),
         secret: (ns, n) => this.node.secret(ns, n),
@@ -390,7 +314,9 @@ export class Container {
     const scratch = join(instanceDir, "rootfs");
     const translation: CommandTranslation = {
       image: image.definition,
-      paths: new PathMap(this.pathMappings(image, scratch)),
+      paths: new PathMap(
+        containerPathMappings(image.definition, this.spec, (n) => this.pod.volumeHostPath(n), scratch),
+      ),
       listen: (port) => `${this.pod.podIP}:${port}`,
       resolve: (host, port) => this.node.resolve(host, port, this.pod.pod.metadata.namespace ?? "default"),
       ...hostFiles,
@@ -412,7 +338,7 @@ export class Container {
         },
         translation,
       );
-      this.makeScratch(scratch, user);
+      makeScratch(scratch, user, this.pod.podDir);
       for (const f of p.files) {
         mkdirSync(dirname(f.hostPath), { recursive: true, mode: 0o755 });
         writeFileSync(f.hostPath, f.content, { mode: 0o644 });
@@ -430,19 +356,6 @@ export class Container {
         return undefined;
       }
       throw e;
-    }
-  }
-
-  private makeScratch(scratch: string, user: { uid?: number; gid?: number }): void {
-    for (const p of ["", ...SCRATCH_PATHS]) mkdirSync(join(scratch, p), { recursive: true, mode: 0o755 });
-    for (const p of SCRATCH_PATHS) chmodSync(join(scratch, p), 0o1777);
-    writeFileSync(join(scratch, TERMINATION_LOG), "", { mode: 0o666 });
-    chmodSync(join(scratch, TERMINATION_LOG), 0o666);
-    if (user.uid !== undefined) chownSync(scratch, user.uid, user.gid ?? 0);
-    let dir = dirname(scratch);
-    while (dir.startsWith(this.pod.podDir) && dir !== this.pod.podDir) {
-      chmodSync(dir, 0o755);
-      dir = dirname(dir);
     }
   }
 
@@ -532,7 +445,7 @@ export class Container {
         containerID,
       };
       if (signal) terminated.signal = signal;
-      const message = this.terminationMessage(instance, exitCode);
+      const message = readTerminationMessage(this.spec, translation.scratchDir, logFile, exitCode);
       if (message) terminated.message = message;
       this.terminations.push(terminated);
       this.state = { kind: "terminated", terminated };
@@ -567,109 +480,38 @@ export class Container {
     return {
       podIP: this.pod.podIP,
       ports: Array.isArray(this.spec.ports) ? this.spec.ports.filter(isObject) : [],
-      exec: (command, timeoutMs) => this.exec(instance, command, timeoutMs),
+      exec: (command, timeoutMs) => execInContainer(instance, command, timeoutMs),
     };
-  }
-
-  /** Runs a command in the container's context (exec probes, exec hooks), through the same translation. */
-  async exec(
-    instance: Instance,
-    command: string[],
-    timeoutMs: number,
-  ): Promise<{ code: number | null; output: string; timedOut: boolean }> {
-    let p: LocalProcess;
-    try {
-      p = localProcess({ command, env: instance.containerEnv }, instance.translation);
-    } catch (e) {
-      return { code: 126, output: (e as Error).message, timedOut: false };
-    }
-    const child = spawnGroup(p.program, p.args, {
-      cwd: existsSync(p.cwd) ? p.cwd : instance.translation.scratchDir,
-      env: p.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      ...instance.user,
-    });
-    let output = "";
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-10_000);
-    };
-    child.child.stdout?.on("data", keep);
-    child.child.stderr?.on("data", keep);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.signalGroup("SIGKILL");
-    }, timeoutMs);
-    const exit = await child.exited;
-    clearTimeout(timer);
-    return { code: exit.code, output, timedOut };
   }
 
   private startProbes(instance: Instance): void {
-    const hasStartup = isObject(this.spec.startupProbe);
-    const hasReadiness = isObject(this.spec.readinessProbe);
-    if (!hasStartup) this.started = true;
-    if (!hasReadiness && !hasStartup) this.ready = !this.init;
+    if (!hasProbe(this.spec, "startup")) this.started = true;
+    if (!hasProbe(this.spec, "readiness") && !hasProbe(this.spec, "startup")) this.ready = !this.init;
+    const target: ProbeTarget = {
+      current: () => this.instance === instance && !instance.stopping,
+      started: () => this.started,
+      ready: () => this.ready,
+      markStarted: () => {
+        this.started = true;
+        if (!hasProbe(this.spec, "readiness")) this.ready = !this.init;
+        this.pod.changed();
+      },
+      setReady: (ready) => {
+        this.ready = ready;
+        this.pod.changed();
+      },
+      context: () => this.probeContext(instance),
+      timers: instance.probeTimers,
+      unhealthy: (message) => this.event("Warning", "Unhealthy", message),
+      failed: (kind, graceMs) => {
+        this.event("Normal", "Killing", `Container ${this.name} failed ${kind} probe, will be restarted`);
+        void this.stop(Date.now() + (graceMs ?? this.pod.gracePeriodMs()), kind);
+      },
+    };
     for (const kind of ["startup", "readiness", "liveness"] as const) {
       const probe = this.spec[`${kind}Probe`];
-      if (isObject(probe)) this.probeLoop(instance, kind, probe);
+      if (isObject(probe)) startProbeLoop(target, kind, probe);
     }
-  }
-
-  private probeLoop(instance: Instance, kind: "startup" | "readiness" | "liveness", probe: JsonObject): void {
-    const num = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
-    const periodMs = num(probe.periodSeconds, 10) * 1000;
-    const successThreshold = kind === "readiness" ? num(probe.successThreshold, 1) : 1;
-    const failureThreshold = num(probe.failureThreshold, 3);
-    const label = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
-    let successes = 0;
-    let failures = 0;
-    const schedule = (ms: number) => {
-      if (this.instance !== instance || instance.stopping) return;
-      const t = setTimeout(() => void attempt(), ms);
-      t.unref();
-      instance.probeTimers.set(kind, t);
-    };
-    const attempt = async () => {
-      if (this.instance !== instance || instance.stopping) return;
-      if (kind !== "startup" && !this.started) return schedule(periodMs);
-      if (kind === "startup" && this.started) return;
-      const result = await runProbe(probe, this.probeContext(instance), probeTimeoutMs(probe));
-      if (this.instance !== instance || instance.stopping) return;
-      if (result.ok) {
-        successes++;
-        failures = 0;
-        if (kind === "startup") {
-          this.started = true;
-          if (!isObject(this.spec.readinessProbe)) this.ready = !this.init;
-          this.pod.changed();
-          return;
-        }
-        if (kind === "readiness" && successes >= successThreshold && !this.ready) {
-          this.ready = true;
-          this.pod.changed();
-        }
-      } else {
-        failures++;
-        successes = 0;
-        this.event("Warning", "Unhealthy", `${label} probe failed: ${result.message}`);
-        if (kind === "readiness" && failures >= failureThreshold && this.ready) {
-          this.ready = false;
-          this.pod.changed();
-        }
-        if (kind !== "readiness" && failures >= failureThreshold) {
-          this.event("Normal", "Killing", `Container ${this.name} failed ${kind} probe, will be restarted`);
-          const grace =
-            typeof probe.terminationGracePeriodSeconds === "number"
-              ? probe.terminationGracePeriodSeconds * 1000
-              : this.pod.gracePeriodMs();
-          void this.stop(Date.now() + grace, kind);
-          return;
-        }
-      }
-      schedule(periodMs);
-    };
-    schedule(num(probe.initialDelaySeconds, 0) * 1000);
   }
 
   /**

@@ -20,9 +20,9 @@ import {
   listenersIn,
   nodeCluster,
   pod,
-  podReady,
   status,
   waitFor,
+  waitReady,
 } from "./node-helpers.js";
 
 const availability = dataPlaneAvailability(
@@ -125,12 +125,7 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
         { app: "flask" },
       ),
     );
-    await waitFor(
-      "flask Ready",
-      () => podReady(get("flask")),
-      60_000,
-      () => status(get("flask")),
-    );
+    await waitReady(cluster, "flask", 60_000);
     const res = await httpRequest({ host: ipOf("flask"), port: 8000, path: "/api/info" });
     expect(res.status).toBe(200);
     const info = res.json<JsonObject>();
@@ -196,12 +191,7 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
         ],
       }),
     );
-    await waitFor(
-      "web Ready",
-      () => podReady(get("web")),
-      30_000,
-      () => status(get("web")),
-    );
+    await waitReady(cluster, "web", 30_000);
     const health = await httpRequest({ host: ipOf("web"), port: 8080, path: "/healthz" });
     expect([health.status, health.text()]).toEqual([200, "ok"]);
     const proxied = await httpRequest({ host: ipOf("web"), port: 8080, path: "/api/info" });
@@ -260,18 +250,8 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
     runRendered("flask-app.yaml");
     const web = "flask-demo-web-0";
     const app = "flask-demo-app-0";
-    await waitFor(
-      "app Ready",
-      () => podReady(get(app)),
-      90_000,
-      () => status(get(app)),
-    );
-    await waitFor(
-      "web Ready",
-      () => podReady(get(web)),
-      60_000,
-      () => status(get(web)),
-    );
+    await waitReady(cluster, app, 90_000);
+    await waitReady(cluster, web, 60_000);
     const page = await httpRequest({ host: ipOf(web), port: 8080, path: "/api/info" });
     expect(page.status).toBe(200);
     expect(page.json()).toMatchObject({ instance: app });
@@ -292,18 +272,8 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
     runRendered("django-app.yaml");
     const web = "django-shop-web-0";
     const app = "django-shop-app-0";
-    await waitFor(
-      "app Ready",
-      () => podReady(get(app)),
-      120_000,
-      () => status(get(app)),
-    );
-    await waitFor(
-      "web Ready",
-      () => podReady(get(web)),
-      60_000,
-      () => status(get(web)),
-    );
+    await waitReady(cluster, app, 120_000);
+    await waitReady(cluster, web, 60_000);
     const page = await httpRequest({
       host: ipOf(web),
       port: 8080,
@@ -323,12 +293,7 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
   it("runs the rendered pods for examples/static-site.yaml: the docs site from NGINX alone", async () => {
     runRendered("static-site.yaml");
     const web = "docs-site-web-0";
-    await waitFor(
-      "web Ready",
-      () => podReady(get(web)),
-      60_000,
-      () => status(get(web)),
-    );
+    await waitReady(cluster, web, 60_000);
     const index = await httpRequest({ host: ipOf(web), port: 8080, path: "/" });
     expect(index.status).toBe(200);
     expect(index.text()).toContain("<h1>docs-site</h1>");
@@ -342,12 +307,7 @@ describe.skipIf(availability.skip)("node agent: NGINX and Gunicorn pods for real
   it("runs the rendered pod for examples/app-only.yaml: the plain-WSGI prototype under Gunicorn", async () => {
     runRendered("app-only.yaml");
     const app = "api-prototype-app-0";
-    await waitFor(
-      "app Ready",
-      () => podReady(get(app)),
-      60_000,
-      () => status(get(app)),
-    );
+    await waitReady(cluster, app, 60_000);
     const info = await httpRequest({ host: ipOf(app), port: 8000, path: "/api/info" });
     expect(info.status).toBe(200);
     expect(info.json()).toMatchObject({ framework: "wsgi", instance: app });

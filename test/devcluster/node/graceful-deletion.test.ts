@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevCluster, startDevCluster } from "../../../src/devcluster/index.js";
 import { call } from "../helpers.js";
-import { getPod, nodeCluster, pod, podReady, waitFor } from "./node-helpers.js";
+import { getPod, nodeCluster, pod, waitFor, waitReady } from "./node-helpers.js";
 
 const PODS = "/api/v1/namespaces/default/pods";
 
@@ -105,7 +105,7 @@ describe("namespace deletion and garbage collection through the node agent", () 
         "doomed",
       ),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "worker", "doomed")));
+    await waitReady(cluster, "worker", 20_000, "doomed");
     const pid = cluster.nodeAgent!.worker("doomed", "worker")!.containers[0]!.pid!;
     await call(cluster, "DELETE", "/api/v1/namespaces/doomed");
     await waitFor(
@@ -129,7 +129,7 @@ describe("namespace deletion and garbage collection through the node agent", () 
       { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid! },
     ];
     cluster.apply(p);
-    await waitFor("ready", () => podReady(getPod(cluster, "owned")));
+    await waitReady(cluster, "owned");
     await call(cluster, "DELETE", "/api/v1/namespaces/default/configmaps/owner");
     await waitFor("the pod gone", () => getPod(cluster, "owned") === undefined, 20_000);
   });

@@ -4,7 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import { findKubectl, Kubectl } from "../kubectl-runner.js";
-import { containerStatus, getPod, nodeCluster, pod, podReady, status, waitFor } from "./node-helpers.js";
+import {
+  containerStatus,
+  getPod,
+  nodeCluster,
+  pod,
+  podReady,
+  status,
+  waitFor,
+  waitReady,
+} from "./node-helpers.js";
 
 const bin = findKubectl();
 const IMAGE = "example.test/shell:1";
@@ -38,7 +47,7 @@ describe.skipIf(!bin)("kubectl against node agent pods", () => {
         ],
       }),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "two")));
+    await waitReady(cluster, "two");
     await waitFor("output written", async () =>
       (await k.run(["logs", "two", "-c", "second"])).stdout.includes("oops"),
     );
@@ -130,7 +139,7 @@ describe.skipIf(!bin)("kubectl against node agent pods", () => {
         ],
       }),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "slow-stop")));
+    await waitReady(cluster, "slow-stop");
     const t0 = Date.now();
     const out = await k.ok(["delete", "pod", "slow-stop"]);
     expect(out).toContain('pod "slow-stop" deleted');

@@ -20,6 +20,7 @@ import {
   stateOf,
   status,
   waitFor,
+  waitReady,
 } from "./node-helpers.js";
 
 const OCTET = 41;
@@ -462,7 +463,7 @@ describe("termination", () => {
         ],
       }),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "graceful")));
+    await waitReady(cluster, "graceful");
     await waitFor("started", () => readFileSync(order, "utf8").includes("started"));
     const pid = cluster.nodeAgent!.worker("default", "graceful")!.containers[0]!.pid!;
     const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/graceful`, { method: "DELETE" });
@@ -487,7 +488,7 @@ describe("termination", () => {
         containers: [{ name: "app", ...sh("trap '' TERM; while :; do sleep 0.1; done") }],
       }),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "stubborn")));
+    await waitReady(cluster, "stubborn");
     const pid = cluster.nodeAgent!.worker("default", "stubborn")!.containers[0]!.pid!;
     const t0 = Date.now();
     await fetch(`${cluster.url}/api/v1/namespaces/default/pods/stubborn`, { method: "DELETE" });

@@ -126,3 +126,18 @@ export function stateOf(
   const value = isObject(state) ? state[kind] : undefined;
   return isObject(value) ? value : {};
 }
+
+/** Waits until the pod is Ready; on timeout the error shows its status. */
+export function waitReady(
+  cluster: DevCluster,
+  name: string,
+  timeoutMs = 20_000,
+  namespace = "default",
+): Promise<true> {
+  return waitFor(
+    `pod ${namespace}/${name} Ready`,
+    () => podReady(getPod(cluster, name, namespace)),
+    timeoutMs,
+    () => status(getPod(cluster, name, namespace)),
+  );
+}

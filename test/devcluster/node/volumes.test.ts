@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import type { JsonObject } from "../../../src/devcluster/types.js";
-import { events, getPod, nodeCluster, pod, podReady, status, waitFor } from "./node-helpers.js";
+import { events, getPod, nodeCluster, pod, podReady, status, waitFor, waitReady } from "./node-helpers.js";
 
 const IMAGE = "example.test/shell:1";
 const claims = mkdtempSync(join(tmpdir(), "node-claims-"));
@@ -63,7 +63,7 @@ describe("projected files", () => {
         containers: [sleeper([{ name: "certs", mountPath: "/certs" }])],
       }),
     );
-    await waitFor("ready", () => podReady(getPod(cluster, "secret-reader")));
+    await waitReady(cluster, "secret-reader");
     const dir = cluster.nodeAgent!.worker("default", "secret-reader")!.volumeHostPath("certs")!;
     expect(readFileSync(join(dir, "public", "cert.pem"), "utf8")).toBe("CERT");
     expect(statSync(join(dir, "public", "cert.pem")).mode & 0o777).toBe(0o440);
@@ -88,7 +88,7 @@ describe("projected files", () => {
     });
     p.metadata.labels = { tier: "web", app: "shop" };
     cluster.apply(p);
-    await waitFor("ready", () => podReady(getPod(cluster, "downward")));
+    await waitReady(cluster, "downward");
     const dir = cluster.nodeAgent!.worker("default", "downward")!.volumeHostPath("info")!;
     expect(readFileSync(join(dir, "name"), "utf8")).toBe("downward");
     expect(readFileSync(join(dir, "labels"), "utf8")).toBe('app="shop"\ntier="web"');

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DATA_PLANE_REQUIREMENTS, parseManifest } from "../../../hack/lib/harness/index.js";
 import { httpRequest } from "../../../hack/lib/http.js";
 import { dataPlaneAvailability } from "../../../hack/lib/tools.js";
@@ -24,6 +24,9 @@ import {
   waitFor,
   waitReady,
 } from "./node-helpers.js";
+
+// Real processes on a shared 2-core machine: a test's own deadlines (waitFor) decide, not the default 30 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const availability = dataPlaneAvailability(
   "node agent data-plane pods (test/devcluster/node/dataplane-pods.test.ts)",

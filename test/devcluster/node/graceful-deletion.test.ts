@@ -2,10 +2,13 @@
 // deletionTimestamp and deletionGracePeriodSeconds until its node removes it; an unscheduled or finished
 // pod goes at once; a later DELETE may only shorten the period. Namespace deletion and garbage
 // collection go through the same path, and the node agent finishes the job.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DevCluster, startDevCluster } from "../../../src/devcluster/index.js";
 import { call } from "../helpers.js";
 import { getPod, nodeCluster, pod, waitFor, waitReady } from "./node-helpers.js";
+
+// Real processes on a shared 2-core machine: a test's own deadlines (waitFor) decide, not the default 30 s.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const PODS = "/api/v1/namespaces/default/pods";
 

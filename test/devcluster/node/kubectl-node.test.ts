@@ -1,7 +1,7 @@
 // The real kubectl 1.35 against pods the node agent runs: `kubectl logs` with -c, --previous, -f,
 // --tail and --timestamps; `kubectl get pods` and `get nodes` columns; `kubectl delete pod` waiting for
 // the graceful termination and returning as usual.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import { findKubectl, Kubectl } from "../kubectl-runner.js";
 import {
@@ -14,6 +14,9 @@ import {
   waitFor,
   waitReady,
 } from "./node-helpers.js";
+
+// Real processes on a shared 2-core machine: a test's own deadlines (waitFor) decide, not the default 30 s.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const bin = findKubectl();
 const IMAGE = "example.test/shell:1";

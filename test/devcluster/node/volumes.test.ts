@@ -4,10 +4,13 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DevCluster } from "../../../src/devcluster/index.js";
 import type { JsonObject } from "../../../src/devcluster/types.js";
 import { events, getPod, nodeCluster, pod, podReady, status, waitFor, waitReady } from "./node-helpers.js";
+
+// Real processes on a shared 2-core machine: a test's own deadlines (waitFor) decide, not the default 30 s.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 const IMAGE = "example.test/shell:1";
 const claims = mkdtempSync(join(tmpdir(), "node-claims-"));

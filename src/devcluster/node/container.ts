@@ -197,7 +197,9 @@ export class Container {
   restartDelay(now = Date.now()): number {
     if (this.notBefore === undefined) {
       const last = this.terminations.at(-1);
-      const ran = last ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
+      // A container that never started (StartError) did not run at all, whatever its startedAt says.
+      const ran =
+        last && last.reason !== "StartError" ? Date.parse(last.finishedAt) - Date.parse(last.startedAt) : 0;
       const delay = this.crashBackoff.next(Number.isFinite(ran) ? ran : 0);
       this.notBefore = now + delay;
       if (delay > 0) {

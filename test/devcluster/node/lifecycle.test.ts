@@ -279,6 +279,23 @@ describe("running pods", () => {
     expect(String(t.message)).toContain('exec: "nosuch": executable file not found in $PATH: unknown');
   });
 
+  it("backs off restarting a container that cannot start, as any crash", async () => {
+    cluster.apply(pod("start-loop", { containers: [{ name: "app", image: IMAGE, command: ["nosuch"] }] }));
+    const waiting = await waitFor("CrashLoopBackOff", () => {
+      const w = stateOf(getPod(cluster, "start-loop"), "app", "waiting");
+      return w.reason === "CrashLoopBackOff" && w;
+    });
+    expect(String(waiting.message)).toMatch(/^back-off \S+ restarting failed container=app/);
+    const c = containerStatus(getPod(cluster, "start-loop"), "app");
+    expect(c?.lastState).toMatchObject({ terminated: { exitCode: 128, reason: "StartError" } });
+    // 500 ms doubling: a handful of attempts in two seconds, not a tight loop (an upper bound: a loaded
+    // machine only restarts less).
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(Number(containerStatus(getPod(cluster, "start-loop"), "app")?.restartCount)).toBeLessThanOrEqual(
+      5,
+    );
+  });
+
   it("reports the termination message file, or the log's tail with FallbackToLogsOnError", async () => {
     cluster.apply(
       pod("messages", {

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "../../src/render/index.js";
+import { PathMap, translateNginxConfig } from "../../src/devcluster/node/translate/index.js";
+import { NGINX_PATHS, WEB_PORT } from "../../src/render/index.js";
 import { DEBIAN_TOOLS, isCI, missingTools } from "./tools.js";
 
 export const NGINX_BIN = DEBIAN_TOOLS.nginx;
@@ -29,40 +30,43 @@ export interface LocalPaths {
 }
 
 /**
- * The rendered nginx.conf made runnable on this machine: container paths become local directories,
- * the listen port a local one, and the app Service's address the local app servers. Everything else
- * stays byte for byte as rendered. Each replacement must match, so a renderer change that moves one
- * of these fails here loudly instead of testing something else.
+ * The rendered nginx.conf made runnable on this machine by the kubelet's own translation
+ * (src/devcluster/node/translate): container paths become local directories, the listen port a
+ * local one, and the app Service's address the local app servers. Everything else stays byte for
+ * byte as rendered. The pid file, the listen port and (when given) the upstream must each have
+ * been translated, so a renderer change that moves one of them fails here loudly instead of
+ * testing something else.
  */
 export function localizeNginxConf(conf: string, local: LocalPaths): string {
-  let out = conf;
-  const replace = (from: string | RegExp, to: string, what: string) => {
-    const next = out.replace(from, to);
-    if (next === out) throw new Error(`localizeNginxConf: ${what} not found in the rendered nginx.conf`);
-    out = next;
-  };
   mkdirSync(local.runtimeDir, { recursive: true });
-  replace(`pid ${NGINX_PATHS.pidFile};`, `pid ${join(local.runtimeDir, "nginx.pid")};`, "pid");
-  replace(/_temp_path \/tmp\//g, `_temp_path ${local.runtimeDir}/`, "temp paths");
-  replace(
-    `listen ${WEB_PORT} default_server;`,
-    `listen ${local.listen ?? "127.0.0.1:18080"} default_server;`,
-    "listen",
-  );
-  if (local.staticRoot && out.includes(NGINX_PATHS.staticRoot)) {
-    out = out.split(`${NGINX_PATHS.staticRoot}`).join(local.staticRoot.replace(/\/$/, ""));
-  }
-  if (local.mediaRoot && out.includes(NGINX_PATHS.mediaRoot)) {
-    out = out.split(`${NGINX_PATHS.mediaRoot}`).join(local.mediaRoot.replace(/\/$/, ""));
-  }
-  if (local.upstreamServers) {
-    const servers = local.upstreamServers.map((s) => `        server ${s};`).join("\n");
-    replace(
-      new RegExp(`(upstream ${UPSTREAM_NAME} \\{\\n)        server [^;]+;\\n`),
-      `$1${servers}\n`,
+  const mappings = [
+    { containerPath: "/tmp", hostPath: local.runtimeDir, source: "mount" as const },
+    { containerPath: "/etc/nginx", hostPath: "/etc/nginx", source: "image" as const },
+  ];
+  if (local.staticRoot)
+    mappings.push({ containerPath: NGINX_PATHS.staticRoot, hostPath: local.staticRoot, source: "mount" });
+  if (local.mediaRoot)
+    mappings.push({ containerPath: NGINX_PATHS.mediaRoot, hostPath: local.mediaRoot, source: "mount" });
+  const listenAddress = local.listen ?? "127.0.0.1:18080";
+  const out = translateNginxConfig(conf, {
+    paths: new PathMap(mappings),
+    listen: (port) => {
+      if (port !== WEB_PORT) throw new Error(`localizeNginxConf: unexpected listen port ${port}`);
+      return listenAddress;
+    },
+    resolve: () => local.upstreamServers ?? [],
+    configDir: "/etc/nginx",
+  }).text;
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`localizeNginxConf: ${what} not found in the rendered nginx.conf`);
+  };
+  expect(out.includes(`pid ${join(local.runtimeDir, "nginx.pid")};`), "pid");
+  expect(out.includes(`listen ${listenAddress}`), "listen");
+  if (local.upstreamServers)
+    expect(
+      local.upstreamServers.every((s) => out.includes(`server ${s};`)),
       "upstream block",
     );
-  }
   return out;
 }
 

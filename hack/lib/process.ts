@@ -1,15 +1,14 @@
 // Starting and stopping the real servers (app servers, NGINX) that data-plane tests and
-// benchmarks run on loopback. Every process runs in its own process group, so stopping it
-// also stops the workers it forked, and nothing outlives the Node process that started it.
-import { type ChildProcess, spawn } from "node:child_process";
+// benchmarks run on loopback. The process-group core is the kubelet's own
+// (src/devcluster/node/process-group.ts): every process runs in its own process group, so
+// stopping it also stops the workers it forked, and nothing outlives the Node process that
+// started it.
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
+import { type ProcessExit, spawnGroup } from "../../src/devcluster/node/process-group.js";
 
-export interface ProcessExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ProcessExit } from "../../src/devcluster/node/process-group.js";
 
 export interface SpawnOptions {
   /** Used in error messages; defaults to the command's base name. */
@@ -48,25 +47,6 @@ export interface RunningProcess {
 }
 
 const DEFAULT_CAPTURE_BYTES = 1024 * 1024;
-const live = new Set<RunningProcess>();
-let exitHookInstalled = false;
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test runner that crashes or times out must not leave servers holding ports.
-  process.on("exit", () => {
-    for (const p of live) killGroup(p.pid, "SIGKILL");
-  });
-}
 
 export function spawnProcess(
   command: string,
@@ -76,12 +56,11 @@ export function spawnProcess(
   const name = options.name ?? command.split("/").pop() ?? command;
   let logFd: number | undefined;
   if (options.logFile !== undefined) logFd = openSync(options.logFile, "a");
-  let child: ChildProcess;
+  let group: ReturnType<typeof spawnGroup>;
   try {
-    child = spawn(command, [...args], {
+    group = spawnGroup(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      detached: true, // its own process group, so stop() reaches the workers too
       stdio: ["ignore", logFd ?? "pipe", logFd ?? "pipe"],
     });
   } finally {
@@ -93,49 +72,20 @@ export function spawnProcess(
     captured += chunk.toString("utf8");
     if (captured.length > limit) captured = captured.slice(captured.length - limit);
   };
-  child.stdout?.on("data", capture);
-  child.stderr?.on("data", capture);
+  group.child.stdout?.on("data", capture);
+  group.child.stderr?.on("data", capture);
+  group.child.on("error", (err) => capture(Buffer.from(`\n[${name}] failed to start: ${err.message}\n`)));
 
-  let status: ProcessExit | undefined;
-  const exited = new Promise<ProcessExit>((resolve) => {
-    child.on("error", (err) => {
-      capture(Buffer.from(`\n[${name}] failed to start: ${err.message}\n`));
-      status ??= { code: null, signal: null };
-      resolve(status);
-    });
-    child.on("exit", (code, signal) => {
-      status = { code, signal };
-      resolve(status);
-    });
-  });
-
-  const pid = child.pid ?? -1;
-  const running: RunningProcess = {
+  return {
     name,
-    pid,
+    pid: group.pid,
     commandLine: [command, ...args],
-    exited,
-    exitStatus: () => status,
+    exited: group.exited,
+    exitStatus: () => group.exitStatus(),
     output: () => (options.logFile !== undefined ? readLogFile(options.logFile) + captured : captured),
-    signal(signal) {
-      if (status === undefined && pid > 0) process.kill(pid, signal);
-    },
-    async stop({ signal = "SIGTERM", graceMs = 5000 } = {}) {
-      if (pid <= 0) return exited;
-      if (status === undefined) killGroup(pid, signal);
-      const timer = new Promise<"timeout">((r) => setTimeout(r, graceMs, "timeout").unref());
-      const outcome = await Promise.race([exited, timer]);
-      // Workers can outlive a master that was killed hard; the group kill reaps them too.
-      killGroup(pid, "SIGKILL");
-      live.delete(running);
-      return outcome === "timeout" ? exited : outcome;
-    },
+    signal: (signal) => group.signal(signal),
+    stop: (stopOptions) => group.stop(stopOptions),
   };
-  if (pid > 0) {
-    live.add(running);
-    installExitHook();
-  }
-  return running;
 }
 
 function readLogFile(path: string): string {

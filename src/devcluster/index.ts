@@ -19,6 +19,7 @@ import { Faults } from "./http/faults.js";
 import { OpenApi } from "./http/openapi.js";
 import { ApiServerHandler } from "./http/server.js";
 import { RequestStats } from "./http/stats.js";
+import { NodeAgent, type NodeAgentOptions } from "./node/index.js";
 import {
   type ProxiedPort,
   type ServiceAddress,
@@ -36,6 +37,7 @@ import { Operations, systemContext } from "./writes/operations.js";
 
 export type { WorkloadControllerOptions } from "./controllers/workload-controllers.js";
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
+export type { NodeAgentOptions } from "./node/index.js";
 export type { ProxiedPort, ServiceAddress, ServiceProxyOptions } from "./proxy/service-proxy.js";
 export type { KubeObject } from "./types.js";
 
@@ -63,11 +65,31 @@ export interface DevClusterOptions {
   kubeProxy?: boolean | ServiceProxyOptions;
   /** The range Service clusterIPs are allocated from (the API server's --service-cluster-ip-range). Default 10.96.0.0/12. */
   serviceCIDR?: string;
+  /**
+   * Run a node agent: a Node whose kubelet runs the pods bound to it as local processes. It brings
+   * what running pods needs unless set otherwise: the workload controllers, kube-proxy, and Service
+   * cluster IPs from a loopback range (127.2.0.0/16), so Services are real addresses on this host.
+   */
+  nodeAgent?: NodeAgentOptions;
 }
 
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+/** Service cluster IPs of a cluster whose pods run on this host: loopback addresses kube-proxy can listen on. */
+export const NODE_AGENT_SERVICE_CIDR = "127.2.0.0/16";
+
+function withNodeAgentDefaults(options: DevClusterOptions): DevClusterOptions {
+  if (!options.nodeAgent) return options;
+  return {
+    ...options,
+    workloadControllers: options.workloadControllers ?? true,
+    kubeProxy: options.kubeProxy ?? true,
+    serviceCIDR: options.serviceCIDR ?? NODE_AGENT_SERVICE_CIDR,
+  };
+}
+
 export class DevCluster {
+  private readonly options: DevClusterOptions;
   readonly store: Store;
   readonly registry = new ResourceRegistry();
   readonly ops: Operations;
@@ -81,13 +103,17 @@ export class DevCluster {
   readonly workloads: WorkloadControllers | undefined;
   /** The Service proxy, when `kubeProxy` is on. */
   readonly proxy: ServiceProxy | undefined;
+  /** Present when the cluster was started with a node agent. */
+  readonly nodeAgent: NodeAgent | undefined;
   private readonly gc: GarbageCollector;
   private readonly crds: CrdController;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private address: AddressInfo | undefined;
 
-  constructor(private readonly options: DevClusterOptions = {}) {
+  constructor(requested: DevClusterOptions = {}) {
+    const options = withNodeAgentDefaults(requested);
+    this.options = options;
     this.store = new Store(options.watchHistory ?? 10_000);
     this.ops = new Operations(this.store, this.registry);
     const crdType = this.registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
@@ -118,6 +144,13 @@ export class DevCluster {
           ...(typeof kp === "object" ? kp : {}),
         })
       : undefined;
+    if (options.nodeAgent) {
+      this.nodeAgent = new NodeAgent(this.store, this.registry, this.ops, {
+        volumeDirectory: (namespace, claim) => this.volumeDirectory(namespace, claim),
+        ...options.nodeAgent,
+      });
+      this.nodeAgent.start();
+    }
     const handler = new ApiServerHandler({
       ops: this.ops,
       registry: this.registry,
@@ -128,6 +161,7 @@ export class DevCluster {
       ...(options.authorization ? { authorizer: this.authorizer } : {}),
       reviewAuthorizer: this.authorizer,
       serverAddress: () => `${this.address?.address ?? "127.0.0.1"}:${this.address?.port ?? 0}`,
+      podLogs: () => this.nodeAgent?.logs,
     });
     this.server = createServer((req, res) => void handler.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -261,6 +295,8 @@ export class DevCluster {
   }
 
   async stop(): Promise<void> {
+    // Every process the node agent started goes first, so no port outlives the cluster.
+    await this.nodeAgent?.stop();
     this.watches.closeAll();
     this.crds.stop();
     this.gc.stop();

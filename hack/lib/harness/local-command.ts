@@ -1,7 +1,11 @@
 // The app container's command line exactly as the rendered Deployment carries it, made
-// runnable on loopback: the bind address is the only argv change, the executable is the
-// Debian binary, and Debian's uWSGI gets its Python plugin through the environment.
+// runnable on loopback by the kubelet's own translation (src/devcluster/node/translate):
+// the bind address is the only argv change, the executable is the Debian binary, and
+// Debian's uWSGI gets its Python plugin through the environment.
+import type { ImageDefinition } from "../../../src/devcluster/node/image-map.js";
+import { localProcess } from "../../../src/devcluster/node/translate/index.js";
 import { DEBIAN_TOOLS } from "../tools.js";
+import { harnessTranslation, programsOnlyImage } from "./translation.js";
 
 export type AppServerKind = "gunicorn" | "uwsgi";
 
@@ -13,28 +17,20 @@ export interface LocalAppCommand {
   env: Record<string, string>;
 }
 
-interface BindRule {
-  flag: string;
-  /** The rendered value, e.g. `0.0.0.0:8000`; anything else means the renderer changed. */
-  rendered: RegExp;
-  local: (port: number) => string;
-}
-
-const BIND_RULES: Record<AppServerKind, BindRule> = {
-  gunicorn: { flag: "--bind", rendered: /^0\.0\.0\.0:\d+$/, local: (port) => `127.0.0.1:${port}` },
-  uwsgi: { flag: "--http-socket", rendered: /^:\d+$/, local: (port) => `127.0.0.1:${port}` },
+/** The rendered bind value of each server; anything else means the renderer changed. */
+const BIND_RULES: Record<AppServerKind, { flag: string; rendered: RegExp }> = {
+  gunicorn: { flag: "--bind", rendered: /^0\.0\.0\.0:\d+$/ },
+  uwsgi: { flag: "--http-socket", rendered: /^:\d+$/ },
 };
 
-const EXECUTABLES: Record<AppServerKind, string> = {
-  gunicorn: DEBIAN_TOOLS.gunicorn,
-  uwsgi: DEBIAN_TOOLS.uwsgi,
-};
-
-// Debian builds uWSGI without Python and loads it as a plugin; the pip build the sample
-// images use has it built in. The environment form keeps the rendered argv untouched.
-const SERVER_ENV: Record<AppServerKind, Record<string, string>> = {
-  gunicorn: {},
-  uwsgi: { UWSGI_PLUGIN: "python3" },
+/**
+ * The sample app images as this machine runs them. Debian builds uWSGI without Python and loads
+ * it as a plugin; the pip build the sample images use has it built in. The environment form
+ * keeps the rendered argv untouched.
+ */
+export const SAMPLE_APP_IMAGE: ImageDefinition = {
+  ...programsOnlyImage({ gunicorn: DEBIAN_TOOLS.gunicorn, uwsgi: DEBIAN_TOOLS.uwsgi }),
+  programEnv: { uwsgi: { UWSGI_PLUGIN: "python3" } },
 };
 
 function isKind(value: string | undefined): value is AppServerKind {
@@ -60,19 +56,20 @@ export function localAppCommand(rendered: readonly string[], port: number): Loca
       `the rendered ${executable} command must have ${rule.flag} exactly once, found ${at.length}`,
     );
   }
-  const valueAt = (at[0] ?? 0) + 1;
-  const value = args[valueAt];
+  const value = args[(at[0] ?? 0) + 1];
   if (value === undefined || !rule.rendered.test(value)) {
     throw new Error(
       `the rendered ${executable} ${rule.flag} must match ${rule.rendered}, got ${JSON.stringify(value)}`,
     );
   }
-  const localArgs = [...args];
-  localArgs[valueAt] = rule.local(port);
+  const local = localProcess(
+    { command: [...rendered], env: {} },
+    harnessTranslation({ image: SAMPLE_APP_IMAGE, listen: () => `127.0.0.1:${port}` }),
+  );
   return {
     server: executable,
-    command: EXECUTABLES[executable],
-    args: localArgs,
-    env: SERVER_ENV[executable],
+    command: local.program,
+    args: local.args,
+    env: SAMPLE_APP_IMAGE.programEnv[executable] ?? {},
   };
 }

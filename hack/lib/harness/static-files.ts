@@ -1,9 +1,12 @@
 // Lays the static files out where the web pod's init container would put them, by running
-// that init container's own command with its two container paths mapped to local folders.
+// that init container's own command through the kubelet's translation
+// (src/devcluster/node/translate), with its two container paths mapped to local folders.
 import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { promisify } from "node:util";
+import { localProcess } from "../../../src/devcluster/node/translate/index.js";
 import { NGINX_PATHS } from "../../../src/render/index.js";
+import { harnessTranslation, programsOnlyImage } from "./translation.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -51,23 +54,25 @@ export async function fillStaticRoot(options: FillStaticRootOptions): Promise<st
 
 function mapPaths(copier: Container, imagePath: string, source: string, staticRoot: string): string[] {
   const image = imagePath.replace(/\/$/, "");
-  let mappedImage = false;
-  let mappedRoot = false;
-  const argv = (copier.command ?? []).map((arg) => {
-    if (arg === image || arg.startsWith(`${image}/`)) {
-      mappedImage = true;
-      return source + arg.slice(image.length);
-    }
-    if (arg === NGINX_PATHS.staticRoot || arg.startsWith(`${NGINX_PATHS.staticRoot}/`)) {
-      mappedRoot = true;
-      return staticRoot + arg.slice(NGINX_PATHS.staticRoot.length);
-    }
-    return arg;
-  });
-  if (!mappedImage || !mappedRoot) {
+  const command = copier.command ?? [];
+  const names = (path: string) => command.some((arg) => arg === path || arg.startsWith(`${path}/`));
+  if (!names(image) || !names(NGINX_PATHS.staticRoot)) {
     throw new Error(
       `init container ${copier.name} command ${JSON.stringify(copier.command)} must name both ${image} and ${NGINX_PATHS.staticRoot}`,
     );
   }
-  return argv;
+  // The app image as far as the copy step needs it: its files at imagePath and a cp.
+  const local = localProcess(
+    { command, env: {} },
+    harnessTranslation({
+      image: programsOnlyImage({ cp: "/bin/cp" }),
+      paths: [
+        { containerPath: image, hostPath: source, source: "image" },
+        { containerPath: NGINX_PATHS.staticRoot, hostPath: staticRoot, source: "mount" },
+      ],
+      listen: (port) => `127.0.0.1:${port}`,
+    }),
+  );
+  // The translated argv, with the container's own program name (cp) kept first, as rendered.
+  return [local.containerProgram, ...local.args];
 }

@@ -3,17 +3,10 @@ import type { ClusterView, PrinterColumn } from "../storage/resource-type.js";
 import { age, humanDuration } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { allowedDisruptions } from "./disruption-budget.js";
+import { nodeTable, podTable } from "./pod-table.js";
+import { col } from "./table-column.js";
 
 type Table = { columns: PrinterColumn[]; cells: (obj: KubeObject, cluster: ClusterView) => unknown[] };
-
-const col = (name: string, description = "", type = "string", priority = 0): PrinterColumn => ({
-  name,
-  type,
-  format: name === "Name" ? "name" : "",
-  description,
-  priority,
-  jsonPath: "",
-});
 
 const NAME = col("Name", "Name must be unique within a namespace.");
 const AGE = col(
@@ -91,33 +84,8 @@ export const builtinTables: Record<string, Table> = {
       selectorString(spec(o).selector),
     ],
   },
-  Pod: {
-    columns: [
-      NAME,
-      col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
-      col("Status", "The aggregate status of the containers in this pod."),
-      col(
-        "Restarts",
-        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
-      ),
-      AGE,
-      col("IP", "podIP address allocated to the pod.", "string", 1),
-      col("Node", "NodeName indicates in which node this pod is scheduled.", "string", 1),
-      col(
-        "Nominated Node",
-        "nominatedNodeName is set when this pod preempts other pods on the node.",
-        "string",
-        1,
-      ),
-      col(
-        "Readiness Gates",
-        "If specified, all readiness gates will be evaluated for pod readiness.",
-        "string",
-        1,
-      ),
-    ],
-    cells: podCells,
-  },
+  Pod: podTable,
+  Node: nodeTable,
   Deployment: {
     columns: [
       NAME,
@@ -254,118 +222,6 @@ function conditionTrue(o: KubeObject, type: string): boolean {
   return conditions.some((c) => c.type === type && c.status === "True");
 }
 
-interface ContainerStatus {
-  name?: string;
-  ready?: boolean;
-  restartCount?: number;
-  started?: boolean;
-  state?: { waiting?: JsonObject; running?: JsonObject; terminated?: JsonObject };
-  lastState?: { terminated?: JsonObject };
-}
-
-/** printPod: READY, the STATUS reason kubectl shows (Init:x/y, CrashLoopBackOff, Completed, Terminating...), RESTARTS. */
-function podCells(o: KubeObject): unknown[] {
-  const podSpec = spec(o);
-  const st = status(o);
-  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
-  const inits = Array.isArray(podSpec.initContainers) ? (podSpec.initContainers as JsonObject[]) : [];
-  const restartable = new Set(inits.filter((c) => c.restartPolicy === "Always").map((c) => String(c.name)));
-  let total = containers.length + restartable.size;
-  let ready = 0;
-  let restarts = 0;
-  let lastRestart = 0;
-  let reason = String(st.reason ?? st.phase ?? "Pending");
-  const conditions = Array.isArray(st.conditions) ? (st.conditions as JsonObject[]) : [];
-  if (conditions.some((c) => c.type === "PodScheduled" && c.reason === "SchedulingGated"))
-    reason = "SchedulingGated";
-  const noteRestart = (c: ContainerStatus) => {
-    const finished = c.lastState?.terminated?.finishedAt;
-    if (typeof finished === "string") lastRestart = Math.max(lastRestart, Date.parse(finished));
-  };
-  const initStatuses = (
-    Array.isArray(st.initContainerStatuses) ? st.initContainerStatuses : []
-  ) as ContainerStatus[];
-  let initializing = false;
-  let sidecarRestarts = 0;
-  let sidecarLastRestart = 0;
-  for (const [i, c] of initStatuses.entries()) {
-    restarts += c.restartCount ?? 0;
-    noteRestart(c);
-    const isSidecar = restartable.has(String(c.name));
-    if (isSidecar) {
-      sidecarRestarts += c.restartCount ?? 0;
-      const finished = c.lastState?.terminated?.finishedAt;
-      if (typeof finished === "string")
-        sidecarLastRestart = Math.max(sidecarLastRestart, Date.parse(finished));
-    }
-    const term = c.state?.terminated;
-    const waiting = c.state?.waiting;
-    if (term && term.exitCode === 0) continue;
-    if (isSidecar && c.started) {
-      if (c.ready) ready++;
-      continue;
-    }
-    if (term) {
-      reason = term.reason
-        ? `Init:${term.reason}`
-        : term.signal
-          ? `Init:Signal:${term.signal}`
-          : `Init:ExitCode:${term.exitCode}`;
-    } else if (waiting?.reason && waiting.reason !== "PodInitializing") reason = `Init:${waiting.reason}`;
-    else reason = `Init:${i}/${inits.length}`;
-    initializing = true;
-    break;
-  }
-  const initialized = conditions.some((c) => c.type === "Initialized" && c.status === "True");
-  if (!initializing || initialized) {
-    restarts = sidecarRestarts;
-    lastRestart = sidecarLastRestart;
-    let hasRunning = false;
-    const statuses = (Array.isArray(st.containerStatuses) ? st.containerStatuses : []) as ContainerStatus[];
-    for (const c of [...statuses].reverse()) {
-      restarts += c.restartCount ?? 0;
-      noteRestart(c);
-      const term = c.state?.terminated;
-      const waiting = c.state?.waiting;
-      if (waiting?.reason) reason = String(waiting.reason);
-      else if (term?.reason) reason = String(term.reason);
-      else if (term) reason = term.signal ? `Signal:${term.signal}` : `ExitCode:${term.exitCode}`;
-      else if (c.ready && c.state?.running) {
-        hasRunning = true;
-        ready++;
-      }
-    }
-    if (reason === "Completed" && hasRunning)
-      reason = conditions.some((c) => c.type === "Ready" && c.status === "True") ? "Running" : "NotReady";
-  }
-  const phase = st.phase;
-  if (o.metadata.deletionTimestamp && st.reason === "NodeLost") reason = "Unknown";
-  else if (o.metadata.deletionTimestamp && phase !== "Succeeded" && phase !== "Failed")
-    reason = "Terminating";
-  const restartsCell =
-    restarts !== 0 && lastRestart > 0
-      ? `${restarts} (${age(new Date(lastRestart).toISOString())} ago)`
-      : String(restarts);
-  const podIPs = Array.isArray(st.podIPs) ? (st.podIPs as JsonObject[]) : [];
-  const gates = Array.isArray(podSpec.readinessGates) ? (podSpec.readinessGates as JsonObject[]) : [];
-  const gatesCell =
-    gates.length === 0
-      ? "<none>"
-      : `${gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === "True")).length}/${gates.length}`;
-  total = Math.max(total, 0);
-  return [
-    o.metadata.name,
-    `${ready}/${total}`,
-    reason,
-    restartsCell,
-    created(o),
-    String(podIPs[0]?.ip ?? st.podIP ?? "") || "<none>",
-    String(podSpec.nodeName ?? "") || "<none>",
-    String(st.nominatedNodeName ?? "") || "<none>",
-    gatesCell,
-  ];
-}
-
 function jobStatus(o: KubeObject): string {
   if (conditionTrue(o, "Complete")) return "Complete";
   if (conditionTrue(o, "Failed")) return "Failed";
@@ -395,23 +251,6 @@ function listWithMore(items: string[]): string {
   if (items.length === 0) return "<unset>";
   const shown = items.slice(0, 3).join(",");
   return items.length > 3 ? `${shown} + ${items.length - 3} more...` : shown;
-}
-
-function nodeStatus(o: KubeObject): string {
-  const conditions = Array.isArray(status(o).conditions) ? (status(o).conditions as JsonObject[]) : [];
-  const readyCond = conditions.find((c) => c.type === "Ready");
-  const parts = [readyCond ? (readyCond.status === "True" ? "Ready" : "NotReady") : "Unknown"];
-  if (spec(o).unschedulable === true) parts.push("SchedulingDisabled");
-  return parts.join(",");
-}
-
-function nodeRoles(o: KubeObject): string {
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
-    if (k.startsWith("node-role.kubernetes.io/")) roles.add(k.slice("node-role.kubernetes.io/".length));
-    else if (k === "kubernetes.io/role" && v) roles.add(v);
-  }
-  return roles.size ? [...roles].sort().join(",") : "<none>";
 }
 
 const ACCESS_MODES: Record<string, string> = {
@@ -521,63 +360,6 @@ Object.assign(builtinTables, {
         listWithMore(ports.map((p) => String(p.port ?? p.name ?? "*"))),
         listWithMore(addresses),
         created(o),
-      ];
-    },
-  },
-  Node: {
-    columns: [
-      NAME,
-      col("Status", "The status of the node"),
-      col("Roles", "The roles of the node"),
-      AGE,
-      col("Version", "Kubelet Version reported by the node."),
-      col(
-        "Internal-IP",
-        "List of addresses reachable to the node. Queried from cloud provider, if available.",
-        "string",
-        1,
-      ),
-      col(
-        "External-IP",
-        "List of addresses reachable to the node. Queried from cloud provider, if available.",
-        "string",
-        1,
-      ),
-      col(
-        "OS-Image",
-        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
-        "string",
-        1,
-      ),
-      col(
-        "Kernel-Version",
-        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
-        "string",
-        1,
-      ),
-      col(
-        "Container-Runtime",
-        "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
-        "string",
-        1,
-      ),
-    ],
-    cells: (o: KubeObject) => {
-      const info = isObject(status(o).nodeInfo) ? (status(o).nodeInfo as JsonObject) : {};
-      const addresses = Array.isArray(status(o).addresses) ? (status(o).addresses as JsonObject[]) : [];
-      const address = (type: string) => String(addresses.find((a) => a.type === type)?.address ?? "<none>");
-      const known = (v: unknown) => (typeof v === "string" && v ? v : "<unknown>");
-      return [
-        o.metadata.name,
-        nodeStatus(o),
-        nodeRoles(o),
-        created(o),
-        String(info.kubeletVersion ?? ""),
-        address("InternalIP"),
-        address("ExternalIP"),
-        known(info.osImage),
-        known(info.kernelVersion),
-        known(info.containerRuntimeVersion),
       ];
     },
   },

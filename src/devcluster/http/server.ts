@@ -36,6 +36,7 @@ import type { Faults, RequestAttributes } from "./faults.js";
 import { readBody, readRawBody, sendError, sendJson, wantsTable, warningHeaders } from "./http-io.js";
 import { duplicateFields } from "./json-duplicates.js";
 import type { OpenApi } from "./openapi.js";
+import { type PodLogSource, servePodLog } from "./pod-log.js";
 import { DELETE_OPTIONS, decodeProtobufMessage, decodeProtobufObject } from "./protobuf.js";
 import { parseRoute, type Route, verbOf } from "./routes.js";
 import type { RequestStats } from "./stats.js";
@@ -55,6 +56,8 @@ export interface ServerDeps {
   /** Always-available authorizer for access reviews (kubectl auth can-i) even when not enforcing. */
   reviewAuthorizer: RbacAuthorizer;
   serverAddress: () => string;
+  /** The node agent's logs, for pods/{name}/log (none without a node agent). */
+  podLogs?: () => PodLogSource | undefined;
 }
 
 const NOT_FOUND_MESSAGE = "the server could not find the requested resource";
@@ -344,7 +347,8 @@ export class ApiServerHandler {
       const ok =
         (sub === "status" && rt.subresources.status) ||
         (sub === "scale" && rt.subresources.scale) ||
-        (sub === "finalize" && rt.kind === "Namespace" && rt.group === "");
+        (sub === "finalize" && rt.kind === "Namespace" && rt.group === "") ||
+        (sub === "log" && rt.kind === "Pod" && rt.group === "" && method === "GET");
       if (!ok || route.name === undefined) throw notFoundGeneric();
     }
     const verb = verbOf(method, route, queryFlag(q, "watch"));
@@ -361,6 +365,7 @@ export class ApiServerHandler {
     switch (verb) {
       case "get": {
         if (sub === "scale") return sendJson(res, 200, ops.getScale(rt, ns, route.name!));
+        if (sub === "log") return servePodLog(req, res, ops.get(rt, ns, route.name!), q, this.d.podLogs?.());
         const obj = ops.get(rt, ns, route.name!);
         if (table)
           return sendJson(
@@ -429,6 +434,9 @@ export class ApiServerHandler {
         const ctx = this.writeContext(req, q, user, userAgent);
         const opts = await this.deleteOptions(req, q);
         const { object, deleted } = ops.delete(rt, ns, route.name!, opts, ctx);
+        // A graceful deletion in progress answers 200 with the object, as the real server does.
+        if (!deleted && rt.deletionGracePeriod && object.metadata.deletionGracePeriodSeconds)
+          return sendJson(res, 200, object);
         if (!deleted) return sendJson(res, 202, object);
         if (rt.crdName) return sendJson(res, 200, object);
         return sendJson(res, 200, this.successStatus(rt, object));
@@ -473,6 +481,13 @@ export class ApiServerHandler {
       opts.propagationPolicy = policy as DeleteOptions["propagationPolicy"];
     } else if (body.orphanDependents === true || q.get("orphanDependents") === "true") {
       opts.propagationPolicy = "Orphan";
+    }
+    const grace = q.get("gracePeriodSeconds") ?? body.gracePeriodSeconds;
+    if (grace !== undefined && grace !== null && grace !== "") {
+      const n = Number(grace);
+      if (!Number.isInteger(n))
+        throw badRequest(`invalid value for gracePeriodSeconds: ${JSON.stringify(grace)}`);
+      opts.gracePeriodSeconds = n;
     }
     if (isObject(body.preconditions))
       opts.preconditions = body.preconditions as DeleteOptions["preconditions"];

@@ -26,6 +26,7 @@ import {
   validateReplicaSet,
   validateService,
 } from "./builtin-validation.js";
+import { podDeletionGracePeriod } from "./pod-deletion.js";
 
 export const STANDARD_VERBS = [
   "create",
@@ -53,6 +54,7 @@ interface BuiltinSpec {
   prepare?: ResourceType["prepare"];
   validate?: ResourceType["validate"];
   decodeError?: ResourceType["decodeError"];
+  deletionGracePeriod?: ResourceType["deletionGracePeriod"];
 }
 
 function builtin(s: BuiltinSpec): ResourceType {
@@ -78,6 +80,7 @@ function builtin(s: BuiltinSpec): ResourceType {
   if (s.prepare) rt.prepare = s.prepare;
   if (s.validate) rt.validate = s.validate;
   if (s.decodeError) rt.decodeError = s.decodeError;
+  if (s.deletionGracePeriod) rt.deletionGracePeriod = s.deletionGracePeriod;
   const table = builtinTables[s.kind];
   if (table) rt.table = table;
   return rt;
@@ -149,6 +152,16 @@ export function builtinResourceTypes(): ResourceType[] {
       status: true,
       prepare: defaultPod,
       validate: validatePod,
+      deletionGracePeriod: podDeletionGracePeriod,
+    }),
+    builtin({
+      group: "",
+      version: "v1",
+      kind: "Node",
+      plural: "nodes",
+      namespaced: false,
+      shortNames: ["no"],
+      status: true,
     }),
     builtin({
       group: "",

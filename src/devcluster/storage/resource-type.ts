@@ -58,6 +58,11 @@ export interface ResourceType {
    * custom resources.
    */
   dropUnknownFields?: (obj: KubeObject) => FieldPath[];
+  /**
+   * Graceful deletion (pods): the grace period in seconds a DELETE gives the object, from the request's
+   * gracePeriodSeconds and the object itself; 0 deletes at once. Kinds without it are deleted at once.
+   */
+  deletionGracePeriod?: (obj: KubeObject, requested: number | undefined) => number;
   printerColumns?: PrinterColumn[];
   /** Columns computed in code for built-in kinds (kubectl's default table output). */
   table?: { columns: PrinterColumn[]; cells: (obj: KubeObject, cluster: ClusterView) => unknown[] };

@@ -420,6 +420,8 @@ export class Operations {
 
   private deletionComplete(rt: ResourceType, obj: KubeObject): boolean {
     if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers ?? []).length > 0) return false;
+    // A graceful deletion in progress (a pod its node is stopping) ends only with a DELETE of period 0.
+    if (rt.deletionGracePeriod && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0) return false;
     if (rt.kind === "Namespace" && rt.group === "") {
       const spec = isObject(obj.spec) ? obj.spec : {};
       return !Array.isArray(spec.finalizers) || spec.finalizers.length === 0;
@@ -576,6 +578,8 @@ export class Operations {
         name,
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
       );
+    const graceful = this.gracefulDelete(rt, old, opts, ctx);
+    if (graceful) return graceful;
     const next = deepClone(old);
     const finalizers = new Set(next.metadata.finalizers ?? []);
     const alreadyDeleting = Boolean(old.metadata.deletionTimestamp);
@@ -589,8 +593,9 @@ export class Operations {
     if (finalizers.size > 0 || isNamespace) {
       if (finalizers.size > 0) next.metadata.finalizers = [...finalizers];
       else delete next.metadata.finalizers;
-      if (!alreadyDeleting) {
-        next.metadata.deletionTimestamp = nowTimestamp();
+      if (!alreadyDeleting || rt.deletionGracePeriod) {
+        // A graceful deletion ended early (period 0) keeps its timestamp but no longer waits.
+        if (!alreadyDeleting) next.metadata.deletionTimestamp = nowTimestamp();
         next.metadata.deletionGracePeriodSeconds = 0;
       }
       if (isNamespace) next.status = { ...(isObject(next.status) ? next.status : {}), phase: "Terminating" };
@@ -606,6 +611,44 @@ export class Operations {
     }
     if (ctx.dryRun) return { object: this.present(rt, old), deleted: true };
     return { object: this.present(rt, this.store.remove(rt.storageKey, old)), deleted: true };
+  }
+
+  /**
+   * Graceful deletion as the real registry does it for pods: the first DELETE with a grace period above 0
+   * only sets deletionTimestamp (now + the period) and deletionGracePeriodSeconds and keeps the object for
+   * its node to stop; a later DELETE may only shorten the period; a period of 0 falls through to the
+   * immediate path (finalizers permitting). Returns undefined when the immediate path applies.
+   */
+  private gracefulDelete(
+    rt: ResourceType,
+    old: KubeObject,
+    opts: DeleteOptions,
+    ctx: WriteContext,
+  ): { object: KubeObject; deleted: boolean } | undefined {
+    if (!rt.deletionGracePeriod) return undefined;
+    const period = rt.deletionGracePeriod(old, opts.gracePeriodSeconds);
+    const m = old.metadata;
+    const next = deepClone(old);
+    if (m.deletionTimestamp) {
+      const current = m.deletionGracePeriodSeconds;
+      if (current === undefined || current === 0) return undefined;
+      if (opts.gracePeriodSeconds === undefined || period >= current)
+        return { object: this.present(rt, old), deleted: false };
+      if (period === 0) return undefined;
+      const start = Date.parse(m.deletionTimestamp) - current * 1000;
+      next.metadata.deletionTimestamp = nowTimestamp(new Date(start + period * 1000));
+      next.metadata.deletionGracePeriodSeconds = period;
+    } else {
+      if (period === 0) return undefined;
+      next.metadata.deletionTimestamp = nowTimestamp(new Date(Date.now() + period * 1000));
+      next.metadata.deletionGracePeriodSeconds = period;
+      const finalizers = new Set(next.metadata.finalizers ?? []);
+      if (opts.propagationPolicy === "Orphan") finalizers.add(ORPHAN_FINALIZER);
+      if (opts.propagationPolicy === "Foreground") finalizers.add(FOREGROUND_FINALIZER);
+      if (finalizers.size) next.metadata.finalizers = [...finalizers];
+    }
+    if (ctx.dryRun) return { object: this.present(rt, next), deleted: false };
+    return { object: this.present(rt, this.store.put(rt.storageKey, next, old)), deleted: false };
   }
 
   deleteCollection(

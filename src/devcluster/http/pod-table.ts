@@ -94,10 +94,27 @@ export const podTable = {
       1,
     ),
     col("Node", "NodeName is a request to schedule this pod onto a specific node.", "string", 1),
+    col(
+      "Nominated Node",
+      "nominatedNodeName is set when this pod preempts other pods on the node.",
+      "string",
+      1,
+    ),
+    col(
+      "Readiness Gates",
+      "If specified, all readiness gates will be evaluated for pod readiness.",
+      "string",
+      1,
+    ),
   ],
   cells: (pod: KubeObject): unknown[] => {
     const c = podStatusColumns(pod);
     const status = obj(pod.status);
+    const conditions = list(status.conditions);
+    const gates = list(obj(pod.spec).readinessGates);
+    const passed = gates.filter((g) =>
+      conditions.some((x) => x.type === g.conditionType && x.status === "True"),
+    );
     return [
       pod.metadata.name,
       c.ready,
@@ -106,6 +123,8 @@ export const podTable = {
       age(pod.metadata.creationTimestamp),
       status.podIP ?? "<none>",
       obj(pod.spec).nodeName ?? "<none>",
+      status.nominatedNodeName ?? "<none>",
+      gates.length === 0 ? "<none>" : `${passed.length}/${gates.length}`,
     ];
   },
 };
@@ -117,19 +136,61 @@ export const nodeTable = {
     col("Roles", "The roles of the node"),
     col("Age", "CreationTimestamp is a timestamp representing the server time when this object was created."),
     col("Version", "Kubelet Version reported by the node."),
-    col("Internal-IP", "List of internal IPs.", "string", 1),
+    col(
+      "Internal-IP",
+      "List of addresses reachable to the node. Queried from cloud provider, if available.",
+      "string",
+      1,
+    ),
+    col(
+      "External-IP",
+      "List of addresses reachable to the node. Queried from cloud provider, if available.",
+      "string",
+      1,
+    ),
+    col(
+      "OS-Image",
+      "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+      "string",
+      1,
+    ),
+    col(
+      "Kernel-Version",
+      "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+      "string",
+      1,
+    ),
+    col(
+      "Container-Runtime",
+      "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+      "string",
+      1,
+    ),
   ],
   cells: (node: KubeObject): unknown[] => {
     const status = obj(node.status);
     const ready = list(status.conditions).find((c) => c.type === "Ready");
     const addresses = list(status.addresses);
+    const info = obj(status.nodeInfo);
+    const known = (v: unknown) => (typeof v === "string" && v ? v : "<unknown>");
+    const roles = Object.keys(node.metadata.labels ?? {})
+      .filter((k) => k.startsWith("node-role.kubernetes.io/"))
+      .map((k) => k.slice("node-role.kubernetes.io/".length))
+      .sort();
     return [
       node.metadata.name,
-      ready?.status === "True" ? "Ready" : "NotReady",
-      "<none>",
+      [
+        ready?.status === "True" ? "Ready" : ready ? "NotReady" : "Unknown",
+        ...(obj(node.spec).unschedulable === true ? ["SchedulingDisabled"] : []),
+      ].join(","),
+      roles.length > 0 ? roles.join(",") : "<none>",
       age(node.metadata.creationTimestamp),
-      obj(status.nodeInfo).kubeletVersion ?? "",
+      info.kubeletVersion ?? "",
       addresses.find((a) => a.type === "InternalIP")?.address ?? "<none>",
+      addresses.find((a) => a.type === "ExternalIP")?.address ?? "<none>",
+      known(info.osImage),
+      known(info.kernelVersion),
+      known(info.containerRuntimeVersion),
     ];
   },
 };

@@ -313,14 +313,10 @@ export function validateJob(obj: KubeObject, old: KubeObject | undefined): Field
       value: labels,
       detail: "`selector` does not match template `labels`",
     });
+  // Selector, template and completions are immutable by the update rules (builtin-update-rules.ts).
   const oldSpec = old && isObject(old.spec) ? old.spec : undefined;
-  if (oldSpec) {
-    if (!deepEqual(oldSpec.selector, spec.selector)) errs.push(immutable("spec.selector", spec.selector));
-    if (!deepEqual(oldSpec.template, spec.template)) errs.push(immutable("spec.template", spec.template));
-    if (oldSpec.completions !== spec.completions) errs.push(immutable("spec.completions", spec.completions));
-    if (oldSpec.completionMode !== spec.completionMode)
-      errs.push(immutable("spec.completionMode", spec.completionMode));
-  }
+  if (oldSpec && oldSpec.completionMode !== spec.completionMode)
+    errs.push(immutable("spec.completionMode", spec.completionMode));
   return errs;
 }
 

@@ -13,10 +13,14 @@ export const SHELL_IMAGE = {
 
 /**
  * A cluster with a node agent whose pod addresses come from a CIDR of this test file's own (test files
- * run in parallel; two files must never hand out the same address).
+ * run in parallel; two files must never hand out the same address). The kubelet alone: these tests
+ * create pods bound to the node themselves, without the workload controllers or kube-proxy.
  */
 export async function nodeCluster(cidrOctet: number, options: NodeAgentOptions = {}): Promise<DevCluster> {
   return startDevCluster({
+    workloadControllers: false,
+    kubeProxy: false,
+    serviceCIDR: "10.96.0.0/12",
     nodeAgent: {
       podCidr: `127.${cidrOctet}.0.0/16`,
       imageMap: { images: [SHELL_IMAGE] },

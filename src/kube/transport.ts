@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type Connection, connectionFromKubeConfig } from "./connection.js";
 import { errorFromResponse, KubeApiError } from "./errors.js";
 
 /** Called once per finished request, for the rest_client_requests_total metric. */
@@ -15,58 +16,53 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** A connection, or a client-node KubeConfig (what tests and the development tools build). */
+export type ConnectionSource = Connection | KubeConfig;
+
+function isKubeConfig(source: ConnectionSource): source is KubeConfig {
+  return typeof (source as KubeConfig).applyToHTTPSOptions === "function";
+}
+
 /**
- * Raw JSON over HTTP(S) with the credentials and TLS settings of a client-node KubeConfig.
+ * Raw JSON over HTTP(S) with the credentials and TLS settings of a Connection.
  *
  * Why not the generated client-node API classes: their typed serializer drops fields it does not know
  * (custom resources, newer API fields) and turns timestamps into Date objects, and their watch has no
  * client-side timeout. The cache must hold objects exactly as the server sent them, so requests go out
- * as plain JSON; client-node still does everything about *who* we are (kubeconfig, exec/OIDC tokens,
- * client certificates, in-cluster service account).
+ * as plain JSON; who we are comes from connection.ts (the kubeconfig or the in-cluster service account).
  */
 export class Transport {
   private agent: http.Agent | undefined;
   readonly server: URL;
-
-  private readonly kc: KubeConfig;
+  private readonly connection: Connection;
 
   constructor(
-    kc: KubeConfig,
+    source: ConnectionSource,
     private readonly observe?: RequestObserver,
     readonly userAgent = "webapp-operator",
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
-    this.kc = this.server.protocol === "http:" ? withoutTlsCheck(kc, cluster.name) : kc;
+    this.connection = isKubeConfig(source) ? connectionFromKubeConfig(source) : source;
+    this.server = this.connection.server;
   }
 
-  /** Headers and TLS options from the kubeconfig; tokens may rotate, so this runs per request. */
-  private async connectionOptions(): Promise<https.RequestOptions> {
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
+  /** Who we are, per request (tokens rotate); the first call also sets up the pooled agent. */
+  private async authHeaders(): Promise<Record<string, string>> {
+    const headers = await this.connection.authHeaders();
     if (!this.agent) {
-      const cluster = this.kc.getCurrentCluster();
-      if (cluster?.proxyUrl && opts.agent) {
-        this.agent = opts.agent as http.Agent;
-      } else if (this.server.protocol === "http:") {
-        this.agent = new http.Agent({ keepAlive: true });
-      } else {
+      const { tls, agent } = this.connection;
+      if (agent) this.agent = agent as http.Agent;
+      else if (this.server.protocol === "http:") this.agent = new http.Agent({ keepAlive: true });
+      else
         this.agent = new https.Agent({
           keepAlive: true,
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          pfx: opts.pfx,
-          passphrase: opts.passphrase,
-          servername: opts.servername,
-          ...(opts.rejectUnauthorized !== undefined || cluster?.skipTLSVerify
-            ? { rejectUnauthorized: cluster?.skipTLSVerify ? false : opts.rejectUnauthorized }
-            : {}),
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          servername: tls.servername,
+          rejectUnauthorized: tls.rejectUnauthorized,
         });
-      }
     }
-    return opts;
+    return headers;
   }
 
   private url(path: string, query?: RequestOptions["query"]): URL {
@@ -84,13 +80,9 @@ export class Transport {
     options: RequestOptions,
     accept = "application/json",
   ): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
-    const opts = await this.connectionOptions();
+    const auth = await this.authHeaders();
     const url = this.url(path, options.query);
-    const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent };
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent, ...auth };
     let payload: Buffer | undefined;
     if (options.body !== undefined) {
       payload = Buffer.from(JSON.stringify(options.body));
@@ -222,19 +214,4 @@ export class Transport {
   close(): void {
     this.agent?.destroy();
   }
-}
-
-/**
- * client-node refuses plain-HTTP servers unless the kubeconfig says insecure-skip-tls-verify; kubectl
- * does not, and there is no TLS to verify. A copy with that flag set lets local API servers work.
- */
-function withoutTlsCheck(kc: KubeConfig, clusterName: string): KubeConfig {
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kc.getClusters().map((c) => (c.name === clusterName ? { ...c, skipTLSVerify: true } : c)),
-    users: kc.getUsers(),
-    contexts: kc.getContexts(),
-    currentContext: kc.getCurrentContext(),
-  });
-  return copy;
 }

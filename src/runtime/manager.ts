@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
 import { KubeClient } from "../kube/client.js";
+import type { ConnectionSource } from "../kube/transport.js";
 import { sleep } from "./backoff.js";
 import { EventRecorder } from "./events.js";
 import { parseBindAddress, startHttpServer } from "./health-server.js";
@@ -103,7 +103,8 @@ export interface LeaderElectionConfig {
 }
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** Where the API server is and who we are (a Connection, or a client-node KubeConfig in tests). */
+  kubeConfig: ConnectionSource;
   logger: Logger;
   /** Namespaces to watch; empty or undefined means all. */
   namespaces?: string[];

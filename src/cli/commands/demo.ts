@@ -2,10 +2,9 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PatchStrategy } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { WEBAPP_TYPE } from "../../controller/webapp-controller.js";
-import type { KubeClient } from "../../kube/client.js";
+import { type KubeClient, PatchStrategy } from "../../kube/client.js";
 import { isConflict } from "../../kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
 import { ALL_CHILD_KINDS } from "../../render/index.js";
@@ -142,9 +141,7 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
   const env = await startDevEnvironment({
     cluster: {
       ...(port !== undefined ? { port } : {}),
-      ...(runsPods
-        ? { nodeAgent: { imageMap: IMAGE_MAP } }
-        : { simulateWorkloads: { readyDelayMs: 1500 } }),
+      ...(runsPods ? { nodeAgent: { imageMap: IMAGE_MAP } } : { simulateWorkloads: { readyDelayMs: 1500 } }),
     },
     kubeconfigPath,
     userAgent: "webapp-operator-demo",

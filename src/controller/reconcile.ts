@@ -13,6 +13,9 @@ import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 
+/** How long after writing children the status waits for them to report, at most. */
+const STATUS_SETTLE_MS = 1000;
+
 /** How often a WebApp waiting for a person (a name conflict, a missing kind) is looked at again. */
 const NEEDS_ATTENTION_RECHECK_MS = 60_000;
 
@@ -48,6 +51,11 @@ export class Reconciler {
     recentWritesTtlMs?: number,
   ) {
     this.recent = new RecentWrites(recentWritesTtlMs);
+  }
+
+  /** Whether a child's event only echoes a write of ours (then it needs no reconcile). */
+  isEcho(obj: KubeObject): boolean {
+    return this.recent.isEcho(childId(obj), obj.metadata.resourceVersion);
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
@@ -97,6 +105,16 @@ export class Reconciler {
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
+    if (applied.changed.length > 0 && previous?.observedGeneration === raw.metadata.generation) {
+      // The spec did not change, so someone else changed our children: say what was taken back. A
+      // spec change is told by the WebApp's generation and status.
+      await this.events.record(
+        raw,
+        "Normal",
+        "Applied",
+        `Took back ${applied.changed.join(", ")} (changed outside the WebApp)`,
+      );
+    }
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
@@ -129,13 +147,20 @@ export class Reconciler {
       clusterUrl: rendered.clusterUrl,
       now,
     });
-    outcome.statusWritten = await this.writeStatus(raw, previous, status);
-    // Events after the status they describe is written: a failed status write records nothing, so
-    // its retry cannot repeat an event.
-    if (applied.changed.length > 0 && previous !== undefined) {
-      // A WebApp's first children are told by its Ready event; later changes each get one.
-      await this.events.record(raw, "Normal", "Applied", `Applied ${applied.changed.join(", ")}`);
+    // Children written just now report their new state in a moment (the Deployment controller
+    // answers within milliseconds): a status showing only that they are rolling out would be
+    // rewritten at once. Look again shortly instead; the status written then says where they are.
+    const settling =
+      applied.changed.length > 0 &&
+      errors.length === 0 &&
+      findCondition(status.conditions, "Ready")?.reason === "RollingOut";
+    if (settling) {
+      log.debug({ changed: applied.changed }, "children written, status after they report");
+      return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
+    outcome.statusWritten = await this.writeStatus(raw, previous, status);
+    // Events about conditions after the status they describe is written: a failed status write
+    // records nothing, so its retry cannot repeat an event.
     await this.recordTransitions(raw, previous, status);
     if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {

@@ -59,6 +59,11 @@ export interface ReconcileResult {
 export interface Reconciler {
   /** Makes the world match the primary object at `key` (namespace/name); throws to be retried. */
   reconcile(key: string): Promise<ReconcileResult | undefined>;
+  /**
+   * Whether an owned object's event only echoes the reconciler's own write: the reconcile that wrote
+   * it already acted on it, so it causes no work (a reconcile per child write otherwise).
+   */
+  isEcho?(obj: KubeObject): boolean;
 }
 
 export interface ControllerDefinition {
@@ -233,18 +238,24 @@ export class Manager {
     const def = this.definition;
     const related = [...def.owns, ...(def.watches ?? [])].find((k) => k.type === type);
     const ownerKey = related?.ownerKey ?? def.ownerKey;
+    // An event about an object the controller owns or watches is work in flight: it goes ahead of
+    // new primary objects, so a burst of new ones does not hold back those half done.
     const enqueue = (obj: KubeObject) => {
       const key = primary ? objectKey(obj) : ownerKey(obj);
-      if (key) this.queue.add(key);
+      if (key) this.queue.add(key, primary ? "normal" : "high");
+    };
+    const changed = (obj: KubeObject) => {
+      if (!primary && this.reconciler.isEcho?.(obj)) return;
+      enqueue(obj);
     };
     const informer = new Informer(
       apiSource(this.client, type, namespace, primary ? undefined : def.ownedSelector),
       {
-        onAdd: enqueue,
+        onAdd: changed,
         onDelete: enqueue,
         onUpdate: (oldObj, newObj) => {
           if (primary && def.predicate && !def.predicate(oldObj, newObj)) return;
-          enqueue(newObj);
+          changed(newObj);
         },
       },
       this.log,
@@ -396,9 +407,10 @@ export class Manager {
     }
   }
 
+  /** Every primary object, behind any event-driven work: the initial list and each resync. */
   private enqueueAll(): void {
     for (const informer of this.primaryInformers) {
-      for (const obj of informer.store.list()) this.queue.add(objectKey(obj));
+      for (const obj of informer.store.list()) this.queue.add(objectKey(obj), "low");
     }
   }
 
@@ -432,7 +444,7 @@ export class Manager {
           ...labels,
           result: result?.requeueAfterMs ? "requeue_after" : "success",
         });
-        if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs);
+        if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs, "high");
       } catch (err) {
         this.stats.errors++;
         this.metrics.reconcileTotal.inc({ ...labels, result: "error" });

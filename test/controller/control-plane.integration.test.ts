@@ -193,14 +193,26 @@ describe.skipIf(!kubectlBin)("events", () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect((await operatorEvents()).map((e) => e.reason)).toEqual(["Ready"]);
 
-    // A change: one Applied event naming only what changed.
+    // A spec change is told by the WebApp's generation and status: no event for it.
     await mergePatch(env, resourcePath(WEBAPP_TYPE, "events", "shop"), { spec: { app: { replicas: 3 } } });
+    const changed = await waitFor(
+      async () => {
+        const w = await get("events", "shop");
+        return (w.status as { observedGeneration?: number }).observedGeneration === 2 ? w : undefined;
+      },
+      { message: "the change observed" },
+    );
+    expect(changed.metadata.generation).toBe(2);
+    // A child changed outside the WebApp is taken back, and that is worth an event naming only it.
+    await mergePatch(env, resourcePath(CHILD_KINDS.Deployment, "events", "shop-app"), {
+      spec: { revisionHistoryLimit: 1 },
+    });
     await waitFor(async () => (await operatorEvents()).some((e) => e.reason === "Applied"), {
       message: "an Applied event",
     });
     const applied = (await operatorEvents()).filter((e) => e.reason === "Applied");
     expect(applied).toHaveLength(1);
-    expect(applied[0]!.message).toBe("Applied Deployment shop-app");
+    expect(applied[0]!.message).toBe("Took back Deployment shop-app (changed outside the WebApp)");
 
     // The same failure three times: one Event, counted.
     const fault = env.dc.faults.add({

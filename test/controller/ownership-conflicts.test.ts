@@ -110,6 +110,7 @@ describe("ownership of children", () => {
     for (const [key, o] of h.objects) if (o.metadata.ownerReferences?.length) h.objects.delete(key);
     h.webapp("shop", { app, media: { size: "1Gi" } }).metadata.uid = "uid-of-the-new-shop";
     await h.reconciler.reconcile("store/shop");
+    await h.reconciler.reconcile("store/shop");
     expect(h.condition("shop")).toMatchObject({ reason: "RollingOut" });
     expect(h.writes).toContain("apply PersistentVolumeClaim/shop-media");
   });

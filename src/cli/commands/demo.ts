@@ -146,7 +146,10 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  for (const type of [WEBAPP_TYPE, ...ALL_CHILD_KINDS]) {
+  await printGet(client, io, WEBAPP_TYPE, namespace);
+  for (const type of ALL_CHILD_KINDS) {
+    // Optional kinds (Gateway API routes) are not served by the simulated cluster: nothing to list.
+    if (type.optional && !(await client.servedKinds(type.apiVersion)).has(type.kind)) continue;
     await printGet(client, io, type, namespace);
   }
 

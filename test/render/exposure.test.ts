@@ -254,3 +254,18 @@ describe("the app's health-check Host", () => {
     expect(probeHost({ app })).toBeUndefined();
   });
 });
+
+describe("warnings", () => {
+  it("a wildcard host with cert-manager needs a DNS-01 solver; a wildcard with its own Secret or without TLS does not", () => {
+    const warnings = (ingress: object) => rendered({ app, web: {}, ingress }).warnings.join("\n");
+    const certManager = { clusterIssuer: "le" };
+    expect(
+      warnings({ hosts: [{ host: "*.example.com" }, { host: "a.example.com" }], certManager }),
+    ).toContain(
+      "spec.ingress.certManager: cert-manager can issue a certificate for *.example.com only through a DNS-01 solver",
+    );
+    expect(warnings({ host: "a.example.com", certManager })).not.toContain("DNS-01");
+    expect(warnings({ host: "*.example.com", tlsSecretName: "wild" })).not.toContain("DNS-01");
+    expect(warnings({ host: "*.example.com" })).not.toContain("DNS-01");
+  });
+});

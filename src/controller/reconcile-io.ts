@@ -14,6 +14,8 @@ export interface ReconcileReader {
   child(type: ResourceType, namespace: string, name: string): KubeObject | undefined;
   /** Cached children of one kind that belong to the WebApp at `webappKey` (namespace/name). */
   children(type: ResourceType, webappKey: string): KubeObject[];
+  /** Cached pods of the WebApp at `webappKey` (found by its instance label). */
+  pods(webappKey: string): KubeObject[];
   /** Whether the cluster serves the kind. */
   served(type: ResourceType): boolean;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
+import { LABELS, type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
@@ -119,7 +119,7 @@ export class Reconciler {
     const status = computeStatus({
       generation: raw.metadata.generation,
       previous,
-      tiers: this.observeTiers(rendered, applied),
+      tiers: this.observeTiers(rendered, applied, this.reader.pods(key)),
       applyErrors: errors,
       conflicts: applied.conflicts,
       notServed: applied.notServed,
@@ -152,12 +152,15 @@ export class Reconciler {
     return outcome;
   }
 
-  /** Each tier's Deployment, found by its role, as its live status reports it. */
-  private observeTiers(rendered: RenderResult, applied: ApplyOutcome) {
+  /** Each tier's Deployment, found by its role, as its live status and its pods report it. */
+  private observeTiers(rendered: RenderResult, applied: ApplyOutcome, pods: KubeObject[]) {
     return (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
       const child = rendered.children.find((c) => c.role === TIER_ROLES[tier]);
       if (!child) return [];
-      return [observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)))];
+      const tierPods = pods.filter((p) => p.metadata.labels?.[LABELS.component.key] === tier);
+      return [
+        observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)), tierPods),
+      ];
     });
   }
 

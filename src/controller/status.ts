@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Condition, WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../kube/resources.js";
 import { type ConditionInput, mergeConditions } from "./conditions.js";
+import { type PodProblem, podProblems } from "./pod-problems.js";
 
 export type TierName = "web" | "app";
 
@@ -16,6 +17,8 @@ export interface TierObservation {
   complete: boolean;
   /** Deployment condition Progressing=False, reason ProgressDeadlineExceeded. */
   failedMessage?: string;
+  /** Containers of the tier's pods that cannot run, as the pods report them. */
+  podProblems?: PodProblem[];
 }
 
 interface DeploymentShape {
@@ -36,6 +39,7 @@ export function observeTier(
   tier: TierName,
   deploymentName: string,
   live: KubeObject | undefined,
+  pods: readonly KubeObject[] = [],
 ): TierObservation {
   const dep = live as unknown as DeploymentShape | undefined;
   const desiredReplicas = dep?.spec?.replicas ?? 1;
@@ -65,6 +69,10 @@ export function observeTier(
     ...(stuck
       ? { failedMessage: `Deployment ${deploymentName}: ${stuck.message ?? "progress deadline exceeded"}` }
       : {}),
+    ...(() => {
+      const problems = podProblems(pods);
+      return problems.length > 0 ? { podProblems: problems } : {};
+    })(),
   };
 }
 
@@ -118,6 +126,15 @@ function problemsOf(input: Omit<StatusInput, "previous" | "now" | "selector" | "
       reason: "ApplyFailed",
       message: `Could not apply: ${input.applyErrors.join("; ")}`,
       needsAttention: false,
+    });
+  }
+  // Containers that cannot run: named as the kubelet names them, within seconds of the first try.
+  const pods = input.tiers.flatMap((t) => t.podProblems ?? []);
+  if (pods.length > 0) {
+    out.push({
+      reason: pods[0]!.reason,
+      message: pods.map((p) => p.message).join("; "),
+      needsAttention: true,
     });
   }
   const failed = input.tiers.filter((t) => t.failedMessage);

@@ -1,5 +1,6 @@
 import { API_VERSION, KIND, PLURAL } from "../api/index.js";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import { Kinds } from "../kube/resources.js";
 import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
 import { ownerKeyOf } from "./ownership.js";
@@ -18,6 +19,9 @@ export function webAppController(): ControllerDefinition {
     for: WEBAPP_TYPE,
     predicate: specOrMetaChanged,
     owns: ALL_CHILD_KINDS.map((type) => ({ type, optional: type.optional ?? false })),
+    // The tiers' pods (owned by ReplicaSets, labelled by the pod templates): what they say about
+    // containers that cannot run goes into the WebApp's status within seconds.
+    watches: [{ type: Kinds.Pod, ownerKey: podOwnerKey }],
     ownedSelector: `${LABELS.managedBy.key}=${MANAGED_BY}`,
     ownerKey: ownerKeyOf,
     notServedHint:
@@ -28,6 +32,7 @@ export function webAppController(): ControllerDefinition {
           webapp: (key) => cache.get(WEBAPP_TYPE, key),
           child: (type, namespace, name) => cache.get(type, `${namespace}/${name}`),
           children: (type, webappKey) => cache.owned(type, webappKey),
+          pods: (webappKey) => cache.owned(Kinds.Pod, webappKey),
           served: (type) => cache.served(type),
         },
         {
@@ -44,6 +49,12 @@ export function webAppController(): ControllerDefinition {
 /** The operator: the WebApp controller on the generic runtime. */
 export function createOperator(opts: ManagerOptions): Manager {
   return new Manager(webAppController(), opts);
+}
+
+/** A pod's WebApp: its instance label (its controller is a ReplicaSet, not the WebApp). */
+function podOwnerKey(pod: KubeObject): string | undefined {
+  const instance = pod.metadata.labels?.[LABELS.instance.key];
+  return instance ? `${pod.metadata.namespace ?? ""}/${instance}` : undefined;
 }
 
 function specOrMetaChanged(a: KubeObject, b: KubeObject): boolean {

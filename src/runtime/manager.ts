@@ -26,6 +26,11 @@ export interface OwnedKind {
   type: ResourceType;
   /** Not every cluster serves it: checked through discovery, watched only when served. */
   optional?: boolean;
+  /**
+   * namespace/name of the primary object an object of this kind belongs to, when not the
+   * definition's `ownerKey` (e.g. pods, owned by ReplicaSets, found through a label).
+   */
+  ownerKey?: (obj: KubeObject) => string | undefined;
 }
 
 /** What a reconcile reads: the informer caches only. */
@@ -64,6 +69,11 @@ export interface ControllerDefinition {
   /** Whether an update of a primary object needs a reconcile (e.g. not for status-only changes). */
   predicate?(oldObj: KubeObject, newObj: KubeObject): boolean;
   owns: readonly OwnedKind[];
+  /**
+   * Other kinds watched for what they tell about a primary object (its pods, say): cached and
+   * indexed like owned kinds, never written by the controller.
+   */
+  watches?: readonly OwnedKind[];
   /** Label selector of the owned kinds' caches: only objects carrying it are cached and watched. */
   ownedSelector?: string;
   /** namespace/name of the primary object an owned object belongs to. */
@@ -220,8 +230,10 @@ export class Manager {
 
   private addInformer(type: ResourceType, namespace: string | undefined, primary: boolean): Informer {
     const def = this.definition;
+    const related = [...def.owns, ...(def.watches ?? [])].find((k) => k.type === type);
+    const ownerKey = related?.ownerKey ?? def.ownerKey;
     const enqueue = (obj: KubeObject) => {
-      const key = primary ? objectKey(obj) : def.ownerKey(obj);
+      const key = primary ? objectKey(obj) : ownerKey(obj);
       if (key) this.queue.add(key);
     };
     const informer = new Informer(
@@ -240,7 +252,7 @@ export class Manager {
         statsKey: `${type.kind}|${namespace ?? "*"}`,
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
         stallTimeoutMs: this.opts.stallTimeoutMs,
-        ...(primary ? {} : { indexBy: (obj) => def.ownerKey(obj) }),
+        ...(primary ? {} : { indexBy: (obj) => ownerKey(obj) }),
       },
     );
     this.informers.set(informerKey(type, namespace), informer);
@@ -315,7 +327,7 @@ export class Manager {
    */
   private async discover(): Promise<void> {
     const def = this.definition;
-    const kinds = [{ type: def.for, optional: false }, ...def.owns];
+    const kinds = [{ type: def.for, optional: false }, ...def.owns, ...(def.watches ?? [])];
     const served = new Map<string, Set<string>>();
     let failed = false;
     for (const { type } of kinds) {

@@ -85,6 +85,103 @@ describe("webapp-operator render", () => {
   });
 });
 
+describe("render's inputs and outputs", () => {
+  it("takes several -f, a directory, and kind: List, in order", async () => {
+    const list = JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        {
+          apiVersion: "webapp-operator.dev/v1alpha1",
+          kind: "WebApp",
+          metadata: { name: "from-list" },
+          spec: { app: { image: "registry.example.com/x:1", module: "app:app", replicas: 2 } },
+        },
+      ],
+    });
+    const r = await cli(["render", "-f", join(ROOT, "examples"), "-f", "-"], list);
+    expect(r.code, r.stderr).toBe(0);
+    const names = (parseYamlStream(r.stdout) as { kind: string; metadata: { name: string } }[])
+      .filter((o) => o.kind === "Deployment")
+      .map((o) => o.metadata.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "api-prototype-app",
+        "django-shop-app",
+        "docs-site-web",
+        "flask-demo-app",
+        "from-list-app",
+      ]),
+    );
+    expect(names.at(-1)).toBe("from-list-app");
+  });
+
+  it("-o json prints one v1 List", async () => {
+    const r = await cli(["render", "-f", example("flask-app.yaml"), "-o", "json"]);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as { apiVersion: string; kind: string; items: { kind: string }[] };
+    expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
+    expect(list.items.map((o) => o.kind)).toContain("Deployment");
+    expect((await cli(["render", "-f", example("flask-app.yaml"), "-o", "xml"])).stderr).toContain(
+      '--output must be one of yaml, json, not "xml"',
+    );
+  });
+
+  it("names the field when the apiVersion is wrong or the name is missing; validates -n", async () => {
+    const wrongVersion = await cli(
+      ["render", "-f", "-"],
+      "apiVersion: webapp-operator.dev/v1\nkind: WebApp\nmetadata: {name: shop}\nspec: {web: {}}\n",
+    );
+    expect(wrongVersion.code).toBe(1);
+    expect(wrongVersion.stderr).toContain(
+      'apiVersion: must be webapp-operator.dev/v1alpha1 for kind WebApp, not "webapp-operator.dev/v1"',
+    );
+    const noName = await cli(
+      ["render", "-f", "-"],
+      "apiVersion: webapp-operator.dev/v1alpha1\nkind: WebApp\nspec: {web: {}}\n",
+    );
+    expect(noName.code).toBe(1);
+    expect(noName.stderr).toContain("metadata.name: Required value (a WebApp needs a name)");
+    const badNamespace = await cli(["render", "-f", example("flask-app.yaml"), "-n", "a;b"]);
+    expect(badNamespace.code).toBe(1);
+    expect(badNamespace.stderr).toContain('--namespace: "a;b" is not a valid namespace name');
+    const badInFile = await cli(
+      ["render", "-f", "-"],
+      "apiVersion: webapp-operator.dev/v1alpha1\nkind: WebApp\nmetadata: {name: shop, namespace: 'a;b'}\nspec: {app: {image: 'x:1', module: 'app:app'}}\n",
+    );
+    expect(badInFile.code).toBe(1);
+    expect(badInFile.stderr).toContain("metadata.namespace: must be a lowercase RFC 1123 label");
+    expect(badInFile.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("version", () => {
+  it("`version` and `--version` print the package's version", async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const args of [["version"], ["--version"]]) {
+      const r = await cli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(
+        new RegExp(`^webapp-operator ${pkg.version.replace(/\./g, "\\.")} \\(node v\\d+`),
+      );
+    }
+  });
+});
+
+describe("demo's flags", () => {
+  it("are checked as run's are, with the flag named and no stack trace", async () => {
+    const level = await cli(["demo", "--log-level", "bogus"]);
+    expect(level.code).toBe(1);
+    expect(level.stderr).toContain(
+      '--log-level must be one of trace, debug, info, warn, error, fatal, silent, not "bogus"',
+    );
+    const port = await cli(["demo", "--port", "abc"]);
+    expect(port.code).toBe(1);
+    expect(port.stderr).toContain('--port must be a whole number from 0 to 65535, not "abc"');
+    expect(port.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("help and the crd command", () => {
   it("lists the commands and has --help for each", async () => {
     const top = await cli(["--help"]);

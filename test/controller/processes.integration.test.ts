@@ -49,6 +49,18 @@ describe("leader election", () => {
   it("only the leader reconciles; when it is killed the other takes over within the lease duration", async () => {
     const a = await spawn();
     await waitFor(() => isLeader(a), { message: "first process elected", timeoutMs: 20_000 });
+    // Its first line says which build runs and where its servers listen.
+    const starting = a
+      .output()
+      .split("\n")
+      .filter((l) => l.includes('"operator starting"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(starting).toHaveLength(1);
+    expect(starting[0]).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      metrics: `${a.metricsUrl}/metrics`,
+      health: `${a.metricsUrl}/healthz`,
+    });
     const b = await spawn();
     await waitFor(
       async () =>

@@ -61,7 +61,9 @@ more. WebApps are read from watch caches (list, watch; never get); their status 
 the status subresource (patch). Children are watched filtered by the managed-by label (list,
 watch; never get: a namesake made by someone else is refused by the API server itself, which the
 operator reads from the refusal), created and updated by server-side apply (patch, which also
-creates), and pruned (delete). Events are created, and repeats folded into one Event (patch). No
+creates), and pruned (delete). The tiers' pods are watched by the same label (list, watch; never
+written), so a container that cannot run is named in the WebApp's status within seconds. Events are
+created, and repeats folded into one Event (patch). No
 Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, the operator never does.
 */}}
 {{- define "webapp-operator.operatorRules" -}}
@@ -74,6 +76,9 @@ Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, t
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["configmaps", "persistentvolumeclaims", "services"]
   verbs: ["delete", "list", "patch", "watch"]

@@ -29,7 +29,8 @@ export function ruleKeys(rules: PolicyRule[]): string[] {
  * What `webapp-operator run` does with the API (src/controller, src/kube): list+watch WebApps and, by
  * label, every child kind (informers); patch the status subresource; server-side apply (PATCH, which
  * also creates; a namesake someone else owns is refused by the API server, so no GET) and delete
- * children; create Events and patch their counts. WebApps are read from the cache only.
+ * children; list+watch the tiers' pods (by the same label); create Events and patch their counts.
+ * WebApps are read from the cache only.
  */
 export function expectedOperatorRules(): PolicyRule[] {
   return [
@@ -40,6 +41,7 @@ export function expectedOperatorRules(): PolicyRule[] {
       resources: [Kinds.Event.plural],
       verbs: ["create", "patch"],
     },
+    { apiGroups: [groupOf(Kinds.Pod.apiVersion)], resources: [Kinds.Pod.plural], verbs: ["list", "watch"] },
     ...ALL_CHILD_KINDS.map((k) => ({
       apiGroups: [groupOf(k.apiVersion)],
       resources: [k.plural],

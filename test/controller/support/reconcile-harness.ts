@@ -42,6 +42,12 @@ export function reconcileHarness(
             !hidden.has(id(o.kind, o.metadata.namespace!, o.metadata.name)) &&
             ownerKeyOf(o) === webappKey,
         ),
+      pods: (webappKey) =>
+        [...objects.values()].filter(
+          (o) =>
+            o.kind === "Pod" &&
+            `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
+        ),
       served: opts.served ?? (() => true),
     },
     {

@@ -1,0 +1,162 @@
+/**
+ * Kinds a cluster does not serve: the WebApp CRD itself (one clear log line, then the operator waits
+ * and starts once it is installed) and an optional child kind (nothing blocks: the WebApps that ask
+ * for it say why, the others are unaffected, and it is picked up once served).
+ */
+import { Writable } from "node:stream";
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCrd, waitFor } from "../../hack/lib/operator-env.js";
+import { createOperator, WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
+import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
+import { KubeClient } from "../../src/kube/client.js";
+import { Kinds, type KubeObject } from "../../src/kube/resources.js";
+import { type ControllerDefinition, Manager } from "../../src/runtime/manager.js";
+import { reconcileHarness } from "../controller/support/reconcile-harness.js";
+
+let cluster: DevCluster | undefined;
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: "info" }, sink) };
+}
+
+async function connect(): Promise<{ kc: KubeConfig; client: KubeClient }> {
+  cluster = await startDevCluster();
+  const kc = new KubeConfig();
+  kc.loadFromString(cluster.kubeconfig());
+  const client = new KubeClient(kc, undefined, "discovery-test");
+  stops.push(async () => client.close());
+  return { kc, client };
+}
+
+const widgetsCrd = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.example.dev" },
+  spec: {
+    group: "example.dev",
+    scope: "Namespaced",
+    names: { kind: "Widget", plural: "widgets", singular: "widget", listKind: "WidgetList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    ],
+  },
+};
+const WIDGET = { apiVersion: "example.dev/v1", kind: "Widget", plural: "widgets" };
+
+describe("the WebApp CRD missing", () => {
+  it("says so once, with how to install it, then starts when it appears", async () => {
+    const { kc, client } = await connect();
+    const { lines, logger } = capture();
+    const manager = createOperator({
+      kubeConfig: kc,
+      logger,
+      metricsBindAddress: "0",
+      healthProbeBindAddress: "0",
+      discoveryPeriodMs: 200,
+    });
+    stops.push(() => manager.stop());
+    await manager.start();
+    await new Promise((r) => setTimeout(r, 1200));
+    const missing = lines.filter((l) => String(l.msg).includes("is not served by this cluster"));
+    expect(missing).toHaveLength(1);
+    expect(missing[0]!.msg).toContain("WebApp (webapp-operator.dev/v1alpha1)");
+    expect(missing[0]!.msg).toContain("kubectl apply --server-side");
+    expect(manager.cachesSynced).toBe(false);
+    // No endless 404s: the WebApps are not listed until the API is served.
+    expect(cluster!.stats.snapshot().byResource?.webapps ?? 0).toBe(0);
+
+    await client.create(Kinds.CustomResourceDefinition, undefined, loadCrd());
+    await waitFor(() => manager.cachesSynced, { message: "caches synced once the CRD is installed" });
+    await client.create(WEBAPP_TYPE, "default", {
+      apiVersion: WEBAPP_TYPE.apiVersion,
+      kind: "WebApp",
+      metadata: { name: "late" },
+      spec: { app: { image: "registry.example.com/late:1", module: "app:app" } },
+    });
+    await waitFor(async () => (await client.get(WEBAPP_TYPE, "default", "late")).status, {
+      message: "the WebApp reconciled",
+    });
+  });
+});
+
+describe("an optional owned kind", () => {
+  it("does not block the controller; it is watched once it is served", async () => {
+    const { kc, client } = await connect();
+    const seen: { key: string; served: boolean }[] = [];
+    const definition: ControllerDefinition = {
+      name: "test",
+      for: Kinds.Namespace as never,
+      owns: [{ type: WIDGET, optional: true }],
+      ownerKey: (o: KubeObject) => `/${o.metadata.namespace}`,
+      reconciler: ({ cache }) => ({
+        reconcile: async (key) => {
+          seen.push({ key, served: cache.served(WIDGET) });
+          return undefined;
+        },
+      }),
+    };
+    const manager = new Manager(definition, {
+      kubeConfig: kc,
+      logger: pino({ level: "silent" }),
+      metricsBindAddress: "0",
+      healthProbeBindAddress: "0",
+      discoveryPeriodMs: 200,
+    });
+    stops.push(() => manager.stop());
+    await manager.start();
+    await waitFor(() => seen.some((s) => s.key === "/default" && !s.served), {
+      message: "reconciled while the optional kind is not served",
+    });
+    expect(manager.cachesSynced).toBe(true);
+    expect(Object.keys(manager.informerStats())).not.toContain("Widget|*");
+
+    await client.create(Kinds.CustomResourceDefinition, undefined, widgetsCrd);
+    await waitFor(() => Object.keys(manager.informerStats()).includes("Widget|*"), {
+      message: "a Widget informer once the CRD is served",
+    });
+    await waitFor(() => seen.some((s) => s.served), { message: "reconciled again, the kind served" });
+  });
+});
+
+describe("a WebApp whose child kind is not served", () => {
+  it("applies every other child and says which kind is missing", async () => {
+    const h = reconcileHarness({ served: (t) => t.kind !== "Ingress" });
+    h.webapp("shop", {
+      app: { image: "registry.example.com/shop:1", module: "app:app" },
+      web: {},
+      ingress: { host: "shop.example.com" },
+    });
+    const outcome = await h.reconciler.reconcile("store/shop");
+    expect(h.get("Deployment", "shop-app")).toBeDefined();
+    expect(h.get("Ingress", "shop")).toBeUndefined();
+    expect(h.condition("shop")).toMatchObject({ status: "False", reason: "KindNotServed" });
+    expect(h.condition("shop").message).toContain(
+      "Ingress (networking.k8s.io/v1) is not served by this cluster, so Ingress shop cannot be created",
+    );
+    expect(outcome.requeueAfterMs).toBeGreaterThan(0);
+    // Another WebApp without an Ingress is unaffected.
+    h.webapp("blog", { app: { image: "registry.example.com/blog:1", module: "app:app" }, web: {} });
+    await h.reconciler.reconcile("store/blog");
+    expect(h.condition("blog")?.reason).toBe("RollingOut");
+  });
+});

@@ -168,6 +168,35 @@ describe("with the published HTTPRoute CRD installed", () => {
   });
 });
 
+describe("the API server refuses what the schema refuses", () => {
+  async function refusal(spec: Record<string, unknown>): Promise<string> {
+    const err = await create("refused", spec).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err, "the WebApp was accepted").toBeDefined();
+    return err!.message;
+  }
+
+  it("a snippet annotation, an injection into ingress-nginx's config, duplicate hosts, ingress beside a route", async () => {
+    const ingress = (extra: object) => ({ app, ingress: { host: "a.example.com", ...extra } });
+    expect(
+      await refusal(
+        ingress({ annotations: { "nginx.ingress.kubernetes.io/server-snippet": "return 200;" } }),
+      ),
+    ).toContain("snippet annotations");
+    expect(
+      await refusal(ingress({ annotations: { "nginx.ingress.kubernetes.io/auth-url": "http://a/#;}" } })),
+    ).toContain("must not contain ; { } #");
+    expect(
+      await refusal({ app, ingress: { hosts: [{ host: "a.example.com" }, { host: "a.example.com" }] } }),
+    ).toContain("Duplicate value");
+    expect(await refusal({ ...ingress({}), httpRoute: route(["a.example.com"]) })).toContain(
+      "set ingress or httpRoute, not both",
+    );
+  });
+});
+
 describe("the body size", () => {
   it("a clientMaxBodySize change reaches both the web tier's nginx.conf and ingress-nginx's annotation", async () => {
     const annotation = async () =>

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PatchStrategy } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { parseWebApp, publicHosts, resolveSpec } from "../../api/index.js";
 import { WEBAPP_TYPE } from "../../controller/webapp-controller.js";
 import type { KubeClient } from "../../kube/client.js";
 import { isConflict } from "../../kube/errors.js";
@@ -249,10 +250,13 @@ async function printUrls(
   const { items } = await client.list(WEBAPP_TYPE, namespace);
   io.stdout.write("\nWhere each WebApp answers on this machine (through its entry Service):\n");
   for (const wa of items) {
-    const spec = wa.spec as { ingress?: { host?: string }; service?: { port?: number } };
-    const address = await cluster.serviceAddress(namespace, wa.metadata.name, spec.service?.port ?? 80);
+    const parsed = parseWebApp({ ...wa, status: undefined });
+    if (!parsed.ok) continue;
+    const spec = resolveSpec(parsed.webapp.spec);
+    const address = await cluster.serviceAddress(namespace, wa.metadata.name, spec.service.port);
     const url = `http://${address.host}:${address.port}/`;
-    const host = spec.ingress?.host;
+    // The host its Ingress or route serves, which the app may check (Django's ALLOWED_HOSTS).
+    const host = publicHosts(spec).find((h) => !h.host.startsWith("*."))?.host;
     io.stdout.write(
       `  ${wa.metadata.name.padEnd(16)} ${url}${host ? `   (Host: ${host}: curl -H 'Host: ${host}' ${url})` : ""}\n`,
     );

@@ -71,6 +71,9 @@ export const DEFAULTS = {
   "service.type": fixed("ClusterIP" as const),
   "service.port": fixed(80),
   "ingress.className": cluster("the cluster's default class"),
+  "ingress.tlsSecretName": rule("<name>-tls when certManager is set, else none (plain HTTP)"),
+  "ingress.hosts.tlsSecretName": rule("<name>-tls when certManager is set, else none (plain HTTP)"),
+  "httpRoute.https": fixed(false),
 } satisfies Record<string, DefaultEntry>;
 
 export type DefaultKey = keyof typeof DEFAULTS;

@@ -35,12 +35,16 @@ export const dnsSubdomain = (description: string) =>
     description,
   );
 
-/** A DNS host name for an Ingress rule; a leading `*.` wildcard is allowed as Kubernetes does. */
+/**
+ * A DNS host name for an Ingress rule or a route; a leading `*.` wildcard is allowed as Kubernetes
+ * does. The last label starts with a letter (as every top-level domain does), which keeps out IP
+ * addresses: the Ingress and Gateway APIs refuse them as host names.
+ */
 export const hostName = (description: string) =>
   patterned(
-    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.[a-z]([-a-z0-9]*[a-z0-9])?$/,
     253,
-    "a lowercase DNS name with at least one dot, such as shop.example.com",
+    "a lowercase DNS name with at least one dot and a last label that starts with a letter (not an IP address), such as shop.example.com",
     description,
   );
 

@@ -1,5 +1,12 @@
 import { DEFAULT_STATIC_URL_PATH, DEFAULTS } from "./defaults.js";
 import { cpuCores } from "./formats.js";
+import {
+  publicHosts,
+  type ResolvedHttpRoute,
+  type ResolvedIngress,
+  resolveHttpRoute,
+  resolveIngress,
+} from "./resolve-exposure.js";
 import type { AppSpec } from "./spec/app.js";
 import type { MediaSpec, StaticSpec } from "./spec/storage.js";
 import type { WebSpec } from "./spec/web.js";
@@ -56,7 +63,8 @@ export interface ResolvedSpec {
   static?: ResolvedStatic;
   media?: ResolvedMedia;
   service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number };
-  ingress?: WebAppSpec["ingress"];
+  ingress?: ResolvedIngress;
+  httpRoute?: ResolvedHttpRoute;
 }
 
 /** Workers for a CPU request: Gunicorn's advice of 2 x cores + 1, assuming one core when unset. */
@@ -126,8 +134,12 @@ function resolveWeb(web: WebSpec): ResolvedWeb {
 export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
   const D = DEFAULTS;
   const staticOnly = spec.app === undefined;
+  const exposure = {
+    ...(spec.ingress ? { ingress: resolveIngress(spec.ingress) } : {}),
+    ...(spec.httpRoute ? { httpRoute: resolveHttpRoute(spec.httpRoute) } : {}),
+  };
   return {
-    ...(spec.app ? { app: resolveApp(spec.app, spec.ingress?.host) } : {}),
+    ...(spec.app ? { app: resolveApp(spec.app, publicHosts(exposure)[0]?.host) } : {}),
     ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
     ...(spec.static
       ? {
@@ -153,6 +165,6 @@ export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
       type: spec.service?.type ?? D["service.type"].value,
       port: spec.service?.port ?? D["service.port"].value,
     },
-    ...(spec.ingress ? { ingress: spec.ingress } : {}),
+    ...exposure,
   };
 }

@@ -39,6 +39,7 @@ export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
   PodDisruptionBudget: {},
   NetworkPolicy: {},
   Ingress: {},
+  HTTPRoute: {},
 };
 
 function at(obj: unknown, path: readonly string[]): unknown {

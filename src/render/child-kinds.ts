@@ -14,6 +14,8 @@ export interface ChildKind extends ResourceType {
    * never affected by its absence; those that do say why they have none.
    */
   optional?: boolean;
+  /** What a user can do when an optional kind is not served (said in the WebApp's status). */
+  notServedHint?: string;
 }
 
 export const CHILD_KINDS = {
@@ -37,6 +39,14 @@ export const CHILD_KINDS = {
   },
   NetworkPolicy: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", plural: "networkpolicies" },
   Ingress: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", plural: "ingresses" },
+  HTTPRoute: {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    plural: "httproutes",
+    optional: true,
+    notServedHint:
+      "install the Gateway API CRDs (standard channel, v1.0 or later) in the cluster, or publish the WebApp through spec.ingress instead of spec.httpRoute",
+  },
 } as const satisfies Record<string, ChildKind>;
 
 export type ChildKindName = keyof typeof CHILD_KINDS;
@@ -63,6 +73,7 @@ export const CHILD_ROLES = {
   "app-network-policy": { kind: "NetworkPolicy", suffix: "-app", component: "network" },
   "entry-service": { kind: "Service", suffix: "", component: "web" },
   ingress: { kind: "Ingress", suffix: "", component: "ingress" },
+  "http-route": { kind: "HTTPRoute", suffix: "", component: "ingress" },
 } as const satisfies Record<string, { kind: ChildKindName; suffix: string; component: Component }>;
 
 export type ChildRole = keyof typeof CHILD_ROLES;

@@ -3,7 +3,9 @@ import type { KubeObject } from "../api/kube-object.js";
 import { renderAppTier } from "./app-tier.js";
 import type { Child } from "./child-kinds.js";
 import { renderContext } from "./context.js";
-import { clusterUrl, externalUrl, renderEntryService, renderIngress } from "./exposure.js";
+import { clusterUrl, externalUrl, renderEntryService } from "./exposure.js";
+import { renderHttpRoute } from "./http-route.js";
+import { renderIngress } from "./ingress.js";
 import { renderClaims } from "./storage.js";
 import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
@@ -36,7 +38,7 @@ export interface RenderResult {
   objects: KubeObject[];
   /** Advice about valid but unwise settings, each starting with the field path. */
   warnings: string[];
-  /** `status.url`: where users reach the WebApp (its Ingress URL, else the in-cluster one). */
+  /** `status.url`: where users reach the WebApp (its Ingress or route URL, else the in-cluster one). */
   url: string;
   /** `status.clusterURL`: the entry Service inside the cluster. */
   clusterUrl: string;
@@ -56,6 +58,7 @@ export function render(webapp: WebApp): RenderResult {
     ...(spec.app ? renderAppTier(ctx, spec.app) : []),
     renderEntryService(ctx),
     ...renderIngress(ctx),
+    ...renderHttpRoute(ctx),
   ];
   return {
     children,

@@ -48,6 +48,12 @@ export function specWarnings(spec: ResolvedSpec): string[] {
       `spec.media.accessMode: ${spec.media.accessMode} lets only one node mount the uploads; pods of both tiers on other nodes will not start`,
     );
   }
+  const wildcards = (spec.ingress?.hosts ?? []).filter((h) => h.tls && h.host.startsWith("*."));
+  if (spec.ingress?.certManager && wildcards.length > 0) {
+    out.push(
+      `spec.ingress.certManager: cert-manager can issue a certificate for ${wildcards.map((h) => h.host).join(", ")} only through a DNS-01 solver (ACME's HTTP-01 challenge cannot prove a wildcard); make sure the issuer has one`,
+    );
+  }
   return out;
 }
 

@@ -44,6 +44,8 @@ const FULL = {
   ingress: { host: "shop.example.com" },
 };
 
+const FULL_ROUTE = { parentRefs: [{ name: "public" }], hostnames: ["shop.example.com"] };
+
 function at(obj: unknown, path: string): unknown {
   return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
 }
@@ -65,9 +67,13 @@ describe("the defaults table", () => {
 
   it("fixed defaults are the values resolveSpec applies", () => {
     const resolved = resolveSpec(validWebApp(FULL).spec);
+    // The Ingress and the route exclude each other: the route's defaults land on a spec of their own.
+    const routed = resolveSpec(validWebApp({ ...FULL, ingress: undefined, httpRoute: FULL_ROUTE }).spec);
     const fixed = entries.filter(([key, e]) => "value" in e && e.by !== "kubernetes" && !isRule(key));
     expect(fixed.length).toBeGreaterThan(20);
-    for (const [key, entry] of fixed) expect(at(resolved, key), `spec.${key}`).toEqual(entry.value);
+    for (const [key, entry] of fixed) {
+      expect(at(key.startsWith("httpRoute.") ? routed : resolved, key), `spec.${key}`).toEqual(entry.value);
+    }
   });
 
   it("the cluster's defaults are left to the cluster: the field stays unset in what is applied", () => {
@@ -122,6 +128,39 @@ const RULES: Record<string, () => void> = {
   "app.healthCheck.host": () => {
     expect(resolveSpec(validWebApp(FULL).spec).app!.healthCheck.host).toBe("shop.example.com");
     expect(resolveSpec(validWebApp({ app: FULL.app }).spec).app!.healthCheck.host).toBeUndefined();
+  },
+  "ingress.tlsSecretName": () => {
+    const tls = (ingress: object) =>
+      (
+        render(validWebApp({ app: FULL.app, ingress })).objects.find(
+          (o) => o.kind === "Ingress",
+        ) as unknown as {
+          spec: { tls?: { secretName: string }[] };
+        }
+      ).spec.tls;
+    expect(tls({ host: "a.example.com", certManager: { issuer: "ca" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "shop-tls" },
+    ]);
+    expect(tls({ host: "a.example.com", tlsSecretName: "mine", certManager: { issuer: "ca" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "mine" },
+    ]);
+    expect(tls({ host: "a.example.com" })).toBeUndefined();
+  },
+  "ingress.hosts.tlsSecretName": () => {
+    const tls = (ingress: object) =>
+      (
+        render(validWebApp({ app: FULL.app, ingress })).objects.find(
+          (o) => o.kind === "Ingress",
+        ) as unknown as {
+          spec: { tls?: { hosts: string[]; secretName: string }[] };
+        }
+      ).spec.tls;
+    const hosts = [{ host: "a.example.com" }, { host: "b.example.com", tlsSecretName: "b" }];
+    expect(tls({ hosts, certManager: { clusterIssuer: "le" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "shop-tls" },
+      { hosts: ["b.example.com"], secretName: "b" },
+    ]);
+    expect(tls({ hosts })).toEqual([{ hosts: ["b.example.com"], secretName: "b" }]);
   },
   "static.urlPath": () => {
     expect(resolveSpec(validWebApp(FULL).spec).static!.urlPath).toBe("/static/");

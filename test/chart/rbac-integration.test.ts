@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { condition, waitFor } from "../../hack/lib/operator-env.js";
+import { CRD_TYPE, condition, waitFor } from "../../hack/lib/operator-env.js";
 import { API_VERSION, KIND, PLURAL } from "../../src/api/index.js";
 import { parseRunFlags } from "../../src/cli/commands/run.js";
 import { createOperator, WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
@@ -25,6 +25,7 @@ import { LEASE_NAME } from "../../src/runtime/lease-store.js";
 import type { Manager } from "../../src/runtime/manager.js";
 import { spawnOperator } from "../controller/support/process.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
+import { httpRouteCrd } from "../support/gateway-api.js";
 import { findObject, RELEASE_NAMESPACE, renderChart, templateRun } from "./support/helm.js";
 import {
   AuthorizationLog,
@@ -58,7 +59,13 @@ const FULL_SPEC = {
   media: { size: "1Gi", keepOnDelete: false },
   ingress: { host: "shop.example.com" },
 };
-/** The app tier alone: every other child of FULL_SPEC must be pruned. */
+/** FULL_SPEC published through a Gateway API route instead of the Ingress (the two exclude each other). */
+const ROUTE_SPEC = {
+  ...FULL_SPEC,
+  ingress: undefined,
+  httpRoute: { parentRefs: [{ name: "public", namespace: "infra" }], hostnames: ["shop.example.com"] },
+};
+/** The app tier alone: every other child of FULL_SPEC and ROUTE_SPEC must be pruned. */
 const SMALL_SPEC = { app: { image: image("1.0.1"), module: "shop.wsgi:application", replicas: 1 } };
 /** One child of each kind that SMALL_SPEC prunes. */
 const PRUNED: Record<string, string> = {
@@ -70,7 +77,10 @@ const PRUNED: Record<string, string> = {
   PodDisruptionBudget: "shop-web",
   NetworkPolicy: "shop-app",
   Ingress: "shop",
+  HTTPRoute: "shop",
 };
+/** The spec whose children exercise a permission: route permissions need a route. */
+const specFor = (p: Permission) => (p.resource === CHILD_KINDS.HTTPRoute.plural ? ROUTE_SPEC : FULL_SPEC);
 
 let dc: DevCluster;
 let admin: KubeClient;
@@ -96,6 +106,11 @@ beforeAll(async () => {
   expect(rendered.status, rendered.stderr).toBe(0);
   await kubectl.ok(["apply", "-f", "-"], { input: rendered.stdout });
   await waitFor(() => admin.list(WEBAPP_TYPE, undefined).then(() => true), { message: "WebApp API served" });
+  // The Gateway API's published HTTPRoute CRD, so the route permissions are used (and needed).
+  await admin.create(CRD_TYPE, undefined, httpRouteCrd());
+  await waitFor(() => admin.list(CHILD_KINDS.HTTPRoute, undefined).then(() => true), {
+    message: "HTTPRoute API served",
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -180,13 +195,18 @@ describe("the chart's RBAC is sufficient", () => {
       await admin.create(WEBAPP_TYPE, "shop", webapp("shop", FULL_SPEC));
       await waitReady("shop", 1, 30_000);
       for (const [kind, name] of Object.entries(PRUNED)) {
-        expect(await exists(kindType(kind), "shop", name), `${kind} ${name}`).toBe(true);
+        expect(await exists(kindType(kind), "shop", name), `${kind} ${name}`).toBe(kind !== "HTTPRoute");
       }
 
-      await replaceSpec("shop", { ...FULL_SPEC, app: { ...FULL_SPEC.app, image: image("1.0.1") } });
+      // A new image, published through a route instead of the Ingress.
+      await replaceSpec("shop", { ...ROUTE_SPEC, app: { ...FULL_SPEC.app, image: image("1.0.1") } });
       await waitReady("shop", 2);
       const appDeployment = await admin.get(CHILD_KINDS.Deployment, "shop", "shop-app");
       expect(JSON.stringify(appDeployment.spec)).toContain(image("1.0.1"));
+      await waitFor(async () => !(await exists(CHILD_KINDS.Ingress, "shop", "shop")), {
+        message: "the Ingress pruned",
+      });
+      expect(await exists(CHILD_KINDS.HTTPRoute, "shop", "shop"), "the route created").toBe(true);
 
       await replaceSpec("shop", SMALL_SPEC);
       await waitReady("shop", 3);
@@ -412,7 +432,7 @@ describe("every permission of the chart's RBAC is necessary", () => {
         if (!isNotFound(err)) throw err;
       });
       await createNamespace(ns);
-      await admin.create(WEBAPP_TYPE, ns, webapp(ns, FULL_SPEC));
+      await admin.create(WEBAPP_TYPE, ns, webapp(ns, specFor(permission)));
       log.clear();
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(dc.kubeconfig(OPERATOR_USER));

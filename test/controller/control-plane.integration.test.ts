@@ -18,7 +18,7 @@ import {
 import { WEBAPP_TYPE } from "../../src/controller/webapp-controller.js";
 import type { KubeObject } from "../../src/kube/resources.js";
 import { resourcePath } from "../../src/kube/resources.js";
-import { CHILD_KINDS } from "../../src/render/index.js";
+import { ALL_CHILD_KINDS, CHILD_KINDS } from "../../src/render/index.js";
 import type { Manager } from "../../src/runtime/manager.js";
 import { toYamlStream } from "../../src/util/yaml.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
@@ -49,7 +49,9 @@ async function apply(ns: string, name: string, spec: Record<string, unknown>): P
 /** Every child of a WebApp by kind/name, with its resourceVersion: "nothing changed" checks. */
 async function childVersions(ns: string, owner: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const kind of Object.values(CHILD_KINDS)) {
+  for (const kind of ALL_CHILD_KINDS) {
+    // Optional kinds this cluster does not serve (no Gateway API CRDs here) hold nothing.
+    if (kind.optional && !(await env.client.servedKinds(kind.apiVersion)).has(kind.kind)) continue;
     const { items } = await env.client.list(kind, ns, {
       labelSelector: `app.kubernetes.io/instance=${owner}`,
     });

@@ -39,6 +39,30 @@ describe("rendered objects validate against the upstream Kubernetes schemas", ()
     expect(exampleWebApps().length).toBeGreaterThanOrEqual(4);
   });
 
+  it("the variations render Ingresses and HTTPRoutes, so both are checked", () => {
+    const kinds = VARIATIONS.flatMap(([, spec]) => render(validWebApp(spec)).objects.map((o) => o.kind));
+    expect(kinds.filter((k) => k === "Ingress").length).toBeGreaterThanOrEqual(4);
+    expect(kinds.filter((k) => k === "HTTPRoute").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("the HTTPRoute check (the published CRD's schema and CEL rules) catches a broken route", () => {
+    const spec = { app: { image: "a/b:1", module: "m:app" }, httpRoute: { parentRefs: [{ name: "gw" }] } };
+    const route = render(validWebApp(spec)).objects.find((o) => o.kind === "HTTPRoute")!;
+    expect(() => validateAgainstKubernetesSchema(route)).not.toThrow();
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately corrupting rendered data
+    const broken = (edit: (r: any) => void) => {
+      const copy = structuredClone(route);
+      edit(copy);
+      return () => validateAgainstKubernetesSchema(copy);
+    };
+    expect(broken((r) => (r.spec.hostnames = ["Shop.Example.com"]))).toThrow(/hostnames\[0\]/);
+    expect(broken((r) => (r.spec.parentRefs[0].gateway = "gw"))).toThrow(
+      /not declare: spec\.parentRefs\.0\.gateway/,
+    );
+    expect(broken((r) => r.spec.parentRefs.push({ name: "gw" }))).toThrow(/parentRefs/);
+    expect(broken((r) => (r.spec.rules[0].backendRefs[0].port = undefined))).toThrow(/port/);
+  });
+
   it("the schema check itself catches a broken object", () => {
     const { objects } = render(validWebApp({ app: { image: "a/b:1", module: "m:app" }, web: {} }));
     const deployment = structuredClone(objects.find((o) => o.kind === "Deployment")!);

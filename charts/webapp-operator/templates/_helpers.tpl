@@ -94,6 +94,10 @@ Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, t
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
   verbs: ["delete", "list", "patch", "watch"]
+{{- /* Gateway API routes: used only where the Gateway API CRDs are installed (the operator finds them through discovery). */}}
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["delete", "list", "patch", "watch"]
 {{- end }}
 
 {{/* The Lease the replicas elect a leader with, in the release namespace. */}}

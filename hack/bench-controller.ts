@@ -15,8 +15,16 @@ import { parseArgs } from "node:util";
 import { WEBAPP_TYPE } from "../src/controller/webapp-controller.js";
 import { resourcePath } from "../src/kube/resources.js";
 import { parseDuration } from "../src/runtime/duration.js";
+import {
+  condition,
+  createNamespace,
+  mergePatch,
+  ROOT,
+  startEnv,
+  waitFor,
+  webappManifest,
+} from "./lib/operator-env.js";
 import { freePort } from "./lib/process.js";
-import { condition, createNamespace, mergePatch, ROOT, startEnv, waitFor, webappManifest } from "./lib/operator-env.js";
 
 /** Sum of a Prometheus metric's samples on the operator's /metrics. */
 async function metric(port: number, name: string): Promise<number> {
@@ -82,10 +90,13 @@ const stopOperator = async () => {
 
 try {
   // The operator has started when it watches WebApps.
-  await waitFor(() => (env.dc.stats.snapshot().byUserAgentVerbResource[OPERATOR_AGENT]?.["watch webapps"] ?? 0) > 0, {
-    timeoutMs: 30_000,
-    message: "the operator watching WebApps",
-  });
+  await waitFor(
+    () => (env.dc.stats.snapshot().byUserAgentVerbResource[OPERATOR_AGENT]?.["watch webapps"] ?? 0) > 0,
+    {
+      timeoutMs: 30_000,
+      message: "the operator watching WebApps",
+    },
+  );
   const idleRss = peakRssMb(pid);
   env.dc.stats.reset();
   const cpuBefore = cpuMs(pid);
@@ -131,7 +142,8 @@ try {
   const cpuPerWebApp = (cpuMs(pid) - cpuBefore) / count;
   const serverCpu = process.cpuUsage(serverCpuBefore);
   const serverCpuPerWebApp = (serverCpu.user + serverCpu.system) / 1000 / count;
-  const reconcilesPerWebApp = ((await metric(metricsPort, "controller_runtime_reconcile_total")) - reconcilesBefore) / count;
+  const reconcilesPerWebApp =
+    ((await metric(metricsPort, "controller_runtime_reconcile_total")) - reconcilesBefore) / count;
   // Let the last events settle before counting.
   await new Promise((r) => setTimeout(r, 1000));
   const converging = env.dc.stats.snapshot().byUserAgentVerbResource[OPERATOR_AGENT] ?? {};
@@ -141,7 +153,9 @@ try {
   const updated = performance.now();
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      mergePatch(env, resourcePath(WEBAPP_TYPE, "bench", `shop-${i}`), { spec: { web: { clientMaxBodySize: "20m" } } }),
+      mergePatch(env, resourcePath(WEBAPP_TYPE, "bench", `shop-${i}`), {
+        spec: { web: { clientMaxBodySize: "20m" } },
+      }),
     ),
   );
   await waitFor(async () => (await readyCount(2)) === count, { timeoutMs: 600_000, intervalMs: 200 });
@@ -165,12 +179,18 @@ try {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `${k} ${(v / count).toFixed(2)}`)
       .join(", ");
-  const childApplies = sum(converging, (k) => k.startsWith("patch ") && !k.includes("/status") && k !== "patch events");
+  const childApplies = sum(
+    converging,
+    (k) => k.startsWith("patch ") && !k.includes("/status") && k !== "patch events",
+  );
   const rendered = 8; // children of the spec above: ConfigMap, 2 Deployments, 2 Services, 2 PDBs, NetworkPolicy
   const statusPatches = converging["patch webapps/status"] ?? 0;
   const events = (converging["create events"] ?? 0) + (converging["patch events"] ?? 0);
   const updateWrites = sum(update, isWrite);
-  const updateChildren = sum(update, (k) => isWrite(k) && !k.includes("webapps/status") && !k.includes("events"));
+  const updateChildren = sum(
+    update,
+    (k) => isWrite(k) && !k.includes("webapps/status") && !k.includes("events"),
+  );
 
   type Row = [string, string, string, boolean];
   const rows: Row[] = [
@@ -181,7 +201,12 @@ try {
       "≤ 3 s",
       (firstTenthMs ?? Number.POSITIVE_INFINITY) <= 3000,
     ],
-    ["operator CPU per WebApp while converging", `${cpuPerWebApp.toFixed(2)} ms`, "≤ 4 ms", cpuPerWebApp <= 4],
+    [
+      "operator CPU per WebApp while converging",
+      `${cpuPerWebApp.toFixed(2)} ms`,
+      "≤ 4 ms",
+      cpuPerWebApp <= 4,
+    ],
     [
       "operator peak RSS (VmHWM, whole run)",
       `${peakRss.toFixed(0)} MB (${idleRss.toFixed(0)} MB before any WebApp)`,
@@ -194,13 +219,20 @@ try {
       `= ${rendered} (one per child)`,
       childApplies === rendered * count,
     ],
-    ["status patches per WebApp while converging", (statusPatches / count).toFixed(2), "= 1", statusPatches === count],
+    [
+      "status patches per WebApp while converging",
+      (statusPatches / count).toFixed(2),
+      "= 1",
+      statusPatches === count,
+    ],
     ["Events per WebApp while converging", (events / count).toFixed(2), "≤ 1", events <= count],
     [
       "writes per WebApp for a one-field change of every WebApp",
       `${(updateWrites / count).toFixed(2)} (${perWebApp(Object.fromEntries(Object.entries(update).filter(([k]) => isWrite(k))))})`,
       "= changed children (2) + 1 status patch",
-      updateChildren === 2 * count && (update["patch webapps/status"] ?? 0) === count && updateWrites === 3 * count,
+      updateChildren === 2 * count &&
+        (update["patch webapps/status"] ?? 0) === count &&
+        updateWrites === 3 * count,
     ],
     ["requests at steady state over 3 resyncs", String(sum(steady)), "= 0", sum(steady) === 0],
   ];

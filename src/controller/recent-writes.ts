@@ -36,7 +36,11 @@ export class RecentWrites {
   /** Whether an event's object is exactly what we wrote (its echo): nothing new to act on. */
   isEcho(id: string, resourceVersion: string | undefined): boolean {
     const entry = this.written.get(id);
-    return entry !== undefined && resourceVersion !== undefined && entry.obj.metadata.resourceVersion === resourceVersion;
+    return (
+      entry !== undefined &&
+      resourceVersion !== undefined &&
+      entry.obj.metadata.resourceVersion === resourceVersion
+    );
   }
 
   forget(id: string): void {

@@ -231,7 +231,7 @@ describe("the chart's RBAC is sufficient", () => {
       );
 
       expect((await operatorEvents("shop")).map((e) => e.reason)).toEqual(
-        expect.arrayContaining(["Applied", "Ready"]),
+        expect.arrayContaining(["Ready", "Deleted"]),
       );
 
       await admin.delete(WEBAPP_TYPE, "shop", "shop");

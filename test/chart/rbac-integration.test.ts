@@ -230,6 +230,19 @@ describe("the chart's RBAC is sufficient", () => {
         { message: "app Deployment scaled to 3" },
       );
 
+      // The same failure three times: one Event, its count patched.
+      const fault = dc.faults.add({
+        verb: "patch",
+        resource: "deployments",
+        count: 3,
+        respond: { status: 500 },
+      });
+      await kubectl.ok(["scale", "webapp/shop", "-n", "shop", "--replicas=2"]);
+      await waitReady("shop", 5);
+      fault.cancel();
+      const repeated = (await operatorEvents("shop")).filter((e) => e.reason === "ApplyFailed");
+      expect(repeated.map((e) => e.count)).toEqual([3]);
+
       expect((await operatorEvents("shop")).map((e) => e.reason)).toEqual(
         expect.arrayContaining(["Ready", "Deleted"]),
       );

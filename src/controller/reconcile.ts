@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
+import { describeErrors, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { LABELS, type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
+import { LABELS, type RenderResult, TIER_ROLES, type TierName } from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
@@ -11,6 +11,7 @@ import { childId } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
+import { RenderCache } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 
 /** How long after writing children the status waits for them to report, at most. */
@@ -40,6 +41,7 @@ export interface ReconcileOutcome {
  */
 export class Reconciler {
   private readonly recent: RecentWrites;
+  private readonly renders = new RenderCache();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -80,27 +82,19 @@ export class Reconciler {
     }
     const previous = raw.status as WebAppStatus | undefined;
     const now = nowRfc3339(this.clock());
-    // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
-    const parsed = parseWebApp({
-      apiVersion: raw.apiVersion,
-      kind: raw.kind,
-      metadata: raw.metadata,
-      spec: raw.spec,
-    });
-    if (!parsed.ok) {
-      const message = `Invalid spec, children left unchanged: ${describeErrors(parsed.errors)}`;
-      log.warn({ errors: parsed.errors }, "invalid WebApp spec");
+    const rendering = this.renders.of(raw);
+    if (!rendering.ok) {
+      const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
+      log.warn({ errors: rendering.errors }, "invalid WebApp spec");
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
       outcome.statusWritten = await this.writeStatus(raw, previous, status);
       await this.recordTransitions(raw, previous, status);
       return outcome;
     }
 
-    // Render.
-    const rendered = render(parsed.webapp);
-
     // Apply.
     const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
+    const { rendered } = rendering;
     const applied = await applyChildren(raw, rendered.children, deps);
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;

@@ -79,6 +79,11 @@ export interface ControllerDefinition {
    * indexed like owned kinds, never written by the controller.
    */
   watches?: readonly OwnedKind[];
+  /**
+   * What each cached object is reduced to before it is kept (every kind): the fields the controller
+   * never reads cost memory for every object of the cluster it watches.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
   /** Label selector of the owned kinds' caches: only objects carrying it are cached and watched. */
   ownedSelector?: string;
   /** namespace/name of the primary object an owned object belongs to. */
@@ -262,6 +267,7 @@ export class Manager {
       {
         name: `${type.kind}${namespace ? `/${namespace}` : ""}`,
         statsKey: `${type.kind}|${namespace ?? "*"}`,
+        ...(def.transform ? { transform: def.transform } : {}),
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
         stallTimeoutMs: this.opts.stallTimeoutMs,
         ...(primary ? {} : { indexBy: (obj) => ownerKey(obj) }),

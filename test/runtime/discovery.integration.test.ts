@@ -162,6 +162,7 @@ describe("a WebApp whose child kind is not served", () => {
     // Another WebApp without an Ingress is unaffected.
     h.webapp("blog", { app: { image: "registry.example.com/blog:1", module: "app:app" }, web: {} });
     await h.reconciler.reconcile("store/blog");
+    await h.reconciler.reconcile("store/blog"); // its children written, the status follows
     expect(h.condition("blog")?.reason).toBe("RollingOut");
   });
 });

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isIP } from "node:net";
 import { type Connection, connectionFromKubeConfig } from "./connection.js";
 import { errorFromResponse, KubeApiError } from "./errors.js";
 
@@ -43,7 +44,18 @@ export class Transport {
   ) {
     this.connection = isKubeConfig(source) ? connectionFromKubeConfig(source) : source;
     this.server = this.connection.server;
+    this.basePath = this.server.pathname.replace(/\/$/, "");
+    this.lib = this.server.protocol === "http:" ? http : https;
+    // The TLS server name, given once: left to node:http it is worked out again for every request.
+    this.servername =
+      this.server.protocol === "https:"
+        ? (this.connection.tls.servername ?? (isIP(this.server.hostname) ? "" : this.server.hostname))
+        : "";
   }
+
+  private readonly basePath: string;
+  private readonly lib: typeof http | typeof https;
+  private readonly servername: string;
 
   /** Who we are, per request (tokens rotate); the first call also sets up the pooled agent. */
   private async authHeaders(): Promise<Record<string, string>> {
@@ -65,13 +77,16 @@ export class Transport {
     return headers;
   }
 
-  private url(path: string, query?: RequestOptions["query"]): URL {
-    const base = this.server.pathname.replace(/\/$/, "");
-    const url = new URL(this.server.origin + base + path);
+  /** The request path with its query, built as a string: URL objects cost more than the request. */
+  private path(path: string, query?: RequestOptions["query"]): string {
+    let out = this.basePath + path;
+    let sep = "?";
     for (const [k, v] of Object.entries(query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+      if (v === undefined) continue;
+      out += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
+      sep = "&";
     }
-    return url;
+    return out;
   }
 
   private async start(
@@ -81,16 +96,23 @@ export class Transport {
     accept = "application/json",
   ): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
     const auth = await this.authHeaders();
-    const url = this.url(path, options.query);
     const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent, ...auth };
-    let payload: Buffer | undefined;
+    let payload: string | undefined;
     if (options.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(options.body));
+      payload = JSON.stringify(options.body);
       headers["Content-Type"] = options.contentType ?? "application/json";
-      headers["Content-Length"] = String(payload.length);
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
-    const lib = url.protocol === "http:" ? http : https;
-    const req = lib.request(url, { method, headers, agent: this.agent });
+    const req = this.lib.request({
+      protocol: this.server.protocol,
+      hostname: this.server.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: this.server.port || (this.server.protocol === "https:" ? 443 : 80),
+      path: this.path(path, options.query),
+      method,
+      headers,
+      agent: this.agent,
+      servername: this.servername,
+    });
     const res = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.once("response", resolve);
       req.once("error", reject);
@@ -115,9 +137,7 @@ export class Transport {
       );
       try {
         const response = await res;
-        const chunks: Buffer[] = [];
-        for await (const chunk of response) chunks.push(chunk as Buffer);
-        const text = Buffer.concat(chunks).toString("utf8");
+        const text = await readBody(response);
         const status = response.statusCode ?? 0;
         code = String(status);
         if (status < 200 || status >= 300) {
@@ -170,12 +190,15 @@ export class Transport {
         let buffered = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
-          buffered += chunk;
-          let nl = buffered.indexOf("\n");
+          // Lines are cut out by index and the remainder kept once per chunk: slicing the buffer after
+          // every line copies it again and again when one chunk holds many events.
+          buffered = buffered.length === 0 ? chunk : buffered + chunk;
+          let from = 0;
+          let nl = buffered.indexOf("\n", from);
           while (nl >= 0) {
-            const line = buffered.slice(0, nl).trim();
-            buffered = buffered.slice(nl + 1);
-            if (line) {
+            const line = buffered.slice(from, nl);
+            from = nl + 1;
+            if (line.trim()) {
               let value: unknown;
               try {
                 value = JSON.parse(line);
@@ -185,8 +208,9 @@ export class Transport {
               }
               onLine(value);
             }
-            nl = buffered.indexOf("\n");
+            nl = buffered.indexOf("\n", from);
           }
+          buffered = from === 0 ? buffered : buffered.slice(from);
         });
         let ended = false;
         response.once("end", () => {
@@ -214,4 +238,15 @@ export class Transport {
   close(): void {
     this.agent?.destroy();
   }
+}
+
+/** A response body as text, read with plain events (cheaper than async iteration, per request). */
+function readBody(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    response.once("error", reject);
+    response.once("aborted", () => reject(new Error("response aborted")));
+  });
 }

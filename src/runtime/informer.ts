@@ -31,6 +31,8 @@ export interface InformerOptions {
    * controller never reads (managedFields of other managers, a pod's spec) to keep the cache small.
    */
   transform?: (obj: KubeObject) => KubeObject;
+  /** Freeze cached objects (see Store). Default true. */
+  freeze?: boolean;
   /** An index the cache keeps (see Store). */
   indexBy?: IndexFunction;
   random?: () => number;
@@ -65,7 +67,7 @@ export class Informer {
     private readonly log: Logger,
     private readonly opts: InformerOptions,
   ) {
-    this.store = new Store(listener, opts.indexBy);
+    this.store = new Store(listener, opts.indexBy, opts.freeze ?? true);
   }
 
   get statsKey(): string {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { isIP } from "node:net";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { type Connection, connectionFromKubeConfig } from "./connection.js";
 import { errorFromResponse, KubeApiError } from "./errors.js";
 
@@ -245,7 +245,9 @@ function readBody(response: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     response.on("data", (chunk: Buffer) => chunks.push(chunk));
-    response.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    response.once("end", () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
     response.once("error", reject);
     response.once("aborted", () => reject(new Error("response aborted")));
   });

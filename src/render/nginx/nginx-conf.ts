@@ -45,6 +45,9 @@ export function renderNginxConf(input: NginxConfInput): string {
     d("sendfile", "on"),
     d("tcp_nopush", "on"),
     d("keepalive_timeout", "65s"),
+    // Redirects NGINX makes itself (a directory without its slash) carry only the path, so the
+    // client keeps the scheme, host and port it used; an absolute one would name port 8080 and http.
+    d("absolute_redirect", "off"),
     ...tempPaths(),
     d("log_format", "webapp", "escape=json", LOG_FORMAT),
     d("access_log", "/dev/stdout", "webapp"),
@@ -168,7 +171,12 @@ function server(input: NginxConfInput): Node {
         block(
           "location",
           ["/"],
-          [d("root", NGINX_PATHS.staticRoot), ...cacheFor(st.maxAgeSeconds), d("try_files", "$uri", "@app")],
+          [
+            d("root", NGINX_PATHS.staticRoot),
+            ...cacheFor(st.maxAgeSeconds),
+            d("try_files", "$uri", "@app"),
+            refuseDotPaths(),
+          ],
         ),
         block("location", ["@app"], proxy(input)),
       );
@@ -185,6 +193,7 @@ function server(input: NginxConfInput): Node {
           d("index", "index.html"),
           ...cacheFor(st.maxAgeSeconds),
           d("try_files", "$uri", "$uri/", "=404"),
+          refuseDotPaths(),
         ],
       ),
     );
@@ -198,7 +207,20 @@ function server(input: NginxConfInput): Node {
 /** A prefix location served from a directory. `^~` keeps any regex location from taking these URLs. */
 function filesLocation(urlPath: string, dir: string, headers: Node[]): Node {
   // Both the prefix and the alias end in '/', which rules out the alias path-traversal mistake.
-  return block("location", ["^~", urlPath], [d("alias", `${dir}/`), ...headers, d("access_log", "off")]);
+  return block(
+    "location",
+    ["^~", urlPath],
+    [d("alias", `${dir}/`), ...headers, d("access_log", "off"), refuseDotPaths()],
+  );
+}
+
+/**
+ * Hidden files and folders (`.git/`, `.env`) that a careless image build leaves among the files are
+ * never served, except `/.well-known/` (ACME challenges, security.txt). NGINX matches the decoded,
+ * normalized path, so `%2e` and `..` cannot get around it. `[.]` rather than `\.`: the writer refuses backslashes.
+ */
+function refuseDotPaths(): Node {
+  return block("location", ["~", "/[.](?!well-known/)"], [d("return", 404)]);
 }
 
 function cacheFor(maxAgeSeconds: number): Node[] {

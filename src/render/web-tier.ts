@@ -41,7 +41,8 @@ export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
     ...(spec.app
       ? {
           upstream: {
-            server: `${ctx.serviceHost("app-service")}:${spec.app.port}`,
+            server: `${ctx.appServiceAddress.host}:${spec.app.port}`,
+            resolvedByNginx: ctx.appServiceAddress.resolvedByNginx,
             keepalive: upstreamKeepalive(ctx),
           },
         }

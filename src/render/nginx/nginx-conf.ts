@@ -7,8 +7,11 @@ export interface NginxConfInput {
   /** `namespace/name` of the WebApp, for the header comment. */
   webapp: string;
   web: ResolvedWeb;
-  /** `host:port` of the app Service; absent for a static-only site. */
-  upstream?: { server: string; keepalive: boolean };
+  /**
+   * `host:port` of the app Service (its cluster IP, or its DNS name when `resolvedByNginx`);
+   * absent for a static-only site.
+   */
+  upstream?: { server: string; resolvedByNginx: boolean; keepalive: boolean };
   static?: ResolvedStatic;
   media?: ResolvedMedia;
 }
@@ -61,7 +64,14 @@ export function renderNginxConf(input: NginxConfInput): string {
       block(
         "upstream",
         [UPSTREAM_NAME],
-        [d("server", input.upstream.server), input.upstream.keepalive && d("keepalive", 32)],
+        [
+          d("server", input.upstream.server),
+          input.upstream.resolvedByNginx &&
+            comment(
+              "Rendered offline: NGINX resolves the name above once, at start. The operator writes the Service's cluster IP instead.",
+            ),
+          input.upstream.keepalive && d("keepalive", 32),
+        ],
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { ResolvedApp } from "../api/resolve.js";
+import { REQUEST_LIMITS } from "./request-limits.js";
 
 /**
  * The app container's command line, built from the spec. No shell is involved: every element is one
@@ -31,6 +32,14 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         // Heartbeat files on a tmpfs: on a disk-backed /tmp a slow fsync can get healthy workers killed.
         "--worker-tmp-dir",
         "/dev/shm",
+        // NGINX (REQUEST_LIMITS) answers requests that are too large itself; these let through every
+        // request it passes on, which Gunicorn's defaults (4094-byte line, 100 headers) would refuse with a bare 400.
+        "--limit-request-line",
+        String(REQUEST_LIMITS.appRequestLineBytes),
+        "--limit-request-fields",
+        String(REQUEST_LIMITS.appHeaderFields),
+        "--limit-request-field_size",
+        String(REQUEST_LIMITS.appRequestLineBytes),
         "--access-logfile",
         "-",
         "--error-logfile",
@@ -65,9 +74,12 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         "--single-interpreter",
         "--enable-threads",
         "--vacuum",
-        // Big enough for large cookies; uWSGI's 4 KB default answers them with an error.
+        // Room for every request NGINX passes on (REQUEST_LIMITS): uWSGI's 4 KB buffer and 64
+        // variables would answer large cookies or many headers with a dropped connection (a 502).
         "--buffer-size",
-        "32768",
+        String(REQUEST_LIMITS.uwsgiBufferBytes),
+        "--max-vars",
+        String(REQUEST_LIMITS.appHeaderFields),
         ...extra,
       ];
     case "command":

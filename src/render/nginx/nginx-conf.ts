@@ -1,5 +1,6 @@
 import { cpuCores } from "../../api/formats.js";
 import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/resolve.js";
+import { REQUEST_LIMITS } from "../request-limits.js";
 import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
 
@@ -55,6 +56,13 @@ export function renderNginxConf(input: NginxConfInput): string {
     d("log_format", "webapp", "escape=json", LOG_FORMAT),
     d("access_log", "/dev/stdout", "webapp"),
     d("client_max_body_size", web.clientMaxBodySize),
+    // The request line and each header must fit one of these buffers, all headers together four:
+    // NGINX answers 414 or 400 beyond that, and the app servers are set to accept anything within.
+    d(
+      "large_client_header_buffers",
+      REQUEST_LIMITS.nginxHeaderBuffers,
+      `${REQUEST_LIMITS.nginxHeaderBufferKiB}k`,
+    ),
     ...gzip(web.gzip),
     ...clientAddress(web.trustedProxies),
     ...(web.websockets ? websocketMap() : []),

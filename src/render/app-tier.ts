@@ -21,6 +21,17 @@ import { deployment, disruptionBudget, service } from "./workload.js";
 
 type App = NonNullable<ResolvedSpec["app"]>;
 
+/** The app container's writable scratch directory (an emptyDir; the root filesystem is read-only). */
+const APP_TMP = "/tmp";
+
+/**
+ * HOME on the writable emptyDir unless the user sets it: with a read-only root filesystem and an
+ * image whose user has no home, HOME is `/`, and Gunicorn 25 and later fail writing `~/.gunicorn`.
+ */
+function withWritableHome(env: NonNullable<App["env"]>): NonNullable<App["env"]> {
+  return env.some((e) => e.name === "HOME") ? env : [{ name: "HOME", value: APP_TMP }, ...env];
+}
+
 /** Seconds between SIGTERM and SIGKILL: the preStop delay, the server's graceful timeout, and a margin. */
 export function appGracePeriod(app: App): number {
   return PRE_STOP_DELAY_SECONDS + app.gracefulTimeoutSeconds + 5;
@@ -38,14 +49,14 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
     command: appCommand(app, behindWeb ? "*" : "127.0.0.1"),
     ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
-    ...(app.env ? { env: app.env } : {}),
+    env: withWritableHome(app.env ?? []),
     ...(app.envFrom ? { envFrom: app.envFrom } : {}),
     ...(app.resources ? { resources: app.resources } : {}),
     ...httpProbes(app.healthCheck.path, app.healthCheck.host),
-    lifecycle: preStopDelay(),
+    lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
     volumeMounts: [
-      { name: "tmp", mountPath: "/tmp" },
+      { name: "tmp", mountPath: APP_TMP },
       ...(media ? [{ name: "media", mountPath: spec.media!.mountPath }] : []),
     ],
   };

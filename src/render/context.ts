@@ -38,6 +38,8 @@ export interface RenderContext {
    * else (offline) its DNS name; `resolvedByNginx` tells which.
    */
   readonly appServiceAddress: { host: string; resolvedByNginx: boolean };
+  /** Whether preStop hooks may use the pod lifecycle's sleep action (RenderInputs). */
+  readonly lifecycleSleepAction: boolean;
   /** Metadata for the child in a role; `owned: false` leaves the ownerReference out (a kept claim). */
   meta(role: ChildRole, opts?: { component?: Component; owned?: boolean }): ChildMeta;
   /** A child in a role, with its kind from the table. */
@@ -72,6 +74,7 @@ export function renderContext(webapp: WebApp, inputs: RenderInputs = {}): Render
       inputs.appServiceClusterIP === undefined
         ? { host: serviceHost("app-service"), resolvedByNginx: true }
         : { host: upstreamHostFromClusterIP(inputs.appServiceClusterIP), resolvedByNginx: false },
+    lifecycleSleepAction: inputs.lifecycleSleepAction ?? true,
     meta(role, opts = {}) {
       return {
         name: childName(name, role),

@@ -12,6 +12,12 @@ export interface RenderInputs {
    * Because the address is in nginx.conf, a new IP changes the config hash and rolls the web pods.
    */
   appServiceClusterIP?: string;
+  /**
+   * Whether the cluster has the pod lifecycle's `sleep` action (on by default from Kubernetes 1.30).
+   * Default true; with false, the preStop delay runs `sleep` from the image instead, which
+   * distroless images do not have.
+   */
+  lifecycleSleepAction?: boolean;
 }
 
 export class InvalidRenderInput extends Error {

@@ -106,7 +106,7 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
     ...(web.resources ? { resources: web.resources } : {}),
     ...httpProbes(NGINX_HEALTH_PATH),
     // NGINX stops gracefully on SIGQUIT, the stop signal of the nginx images, after the delay.
-    lifecycle: preStopDelay(),
+    lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
     volumeMounts: mounts,
   };

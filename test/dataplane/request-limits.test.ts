@@ -31,7 +31,13 @@ for (const server of ["gunicorn", "uwsgi"] as const) {
     beforeAll(async () => {
       topology = await startTopology({
         manifest: webAppManifest("limits", {
-          app: { image: "registry.example.com/flask-sample:1", server, module: "app:app", workers: 1, replicas: 1 },
+          app: {
+            image: "registry.example.com/flask-sample:1",
+            server,
+            module: "app:app",
+            workers: 1,
+            replicas: 1,
+          },
           web: {},
         }),
         app: "flask",

@@ -218,7 +218,7 @@ describe("the children of a WebApp", () => {
       const c = pod.containers[0];
       expect(c.readinessProbe.httpGet.port).toBe("http");
       expect(c.livenessProbe.httpGet.port).toBe("http");
-      expect(c.lifecycle.preStop.exec.command).toEqual(["sleep", "5"]);
+      expect(c.lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
       expect(pod.terminationGracePeriodSeconds).toBe(grace);
     }
     const web = byKindName(objects, "Deployment", "shop-web").spec.template.spec.containers[0];

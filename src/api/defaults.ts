@@ -46,7 +46,9 @@ export const DEFAULTS = {
   "app.autoscaling.minReplicas": rule("2, or maxReplicas when that is lower"),
   "app.autoscaling.targetCPUUtilizationPercentage": rule("70 when no memory target is set", 70),
   "app.healthCheck.path": fixed("/healthz"),
-  "app.healthCheck.host": rule("the Ingress host when set"),
+  "app.healthCheck.host": rule(
+    "the Ingress host when set; for a wildcard host such as *.example.com, its domain example.com (which Django's ALLOWED_HOSTS entry .example.com accepts)",
+  ),
   "app.runAsUser": fixed(10001),
   "app.networkPolicy": fixed(true),
   "web.image": fixed(DEFAULT_WEB_IMAGE),

@@ -77,11 +77,19 @@ export function autoscalingBounds(
   };
 }
 
+/**
+ * The probes' default Host for an Ingress host. A wildcard (`*.example.com`) is no host a client can
+ * send, and Django refuses it; its domain (`example.com`) is what Django's usual `.example.com` allows.
+ */
+export function probeHostOf(ingressHost: string): string {
+  return ingressHost.startsWith("*.") ? ingressHost.slice(2) : ingressHost;
+}
+
 function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp {
   const D = DEFAULTS;
   const threads = app.threads ?? D["app.threads"].value;
   const workers = app.workers ?? defaultWorkers(app.resources?.requests?.cpu);
-  const healthHost = app.healthCheck?.host ?? ingressHost;
+  const healthHost = app.healthCheck?.host ?? (ingressHost ? probeHostOf(ingressHost) : undefined);
   return {
     ...app,
     server: app.server ?? D["app.server"].value,

@@ -60,7 +60,10 @@ export const DEFAULTS = {
   "web.proxyBuffering": fixed(true),
   "web.gzip": fixed(true),
   "web.websockets": fixed(false),
-  "web.trustedProxies": fixed([] as string[], "none"),
+  "web.trustedProxies": fixed(
+    [] as string[],
+    "none; but with the WebApp's own TLS Ingress (ingress.tlsSecretName) and a ClusterIP entry Service, X-Forwarded-Proto alone (http or https) is believed from any peer, since only clients inside the cluster (the ingress controller among them) can reach NGINX",
+  ),
   "static.urlPath": rule("/static/, or / for a static-only site"),
   "static.fromImage.image": rule("the app image"),
   "static.maxAgeSeconds": fixed(604_800, "604800 (a week)"),

@@ -36,6 +36,11 @@ export interface ResolvedWeb extends WebSpec {
   gzip: boolean;
   websockets: boolean;
   trustedProxies: string[];
+  /**
+   * Believe X-Forwarded-Proto (only http or https) from any peer: the default when the WebApp has its
+   * own TLS Ingress, no trustedProxies and a ClusterIP entry Service, so every peer is in the cluster.
+   */
+  forwardedProtoFromAnyPeer: boolean;
 }
 
 export interface ResolvedStatic extends StaticSpec {
@@ -110,7 +115,20 @@ function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp 
   };
 }
 
-function resolveWeb(web: WebSpec): ResolvedWeb {
+/**
+ * Whether the web tier believes X-Forwarded-Proto from any peer (see ResolvedWeb). Only where no
+ * client can reach NGINX but through the cluster: a ClusterIP entry Service. Listing trustedProxies
+ * (even none) replaces this default.
+ */
+export function forwardedProtoFromAnyPeer(spec: WebAppSpec): boolean {
+  return (
+    spec.web?.trustedProxies === undefined &&
+    spec.ingress?.tlsSecretName !== undefined &&
+    (spec.service?.type ?? DEFAULTS["service.type"].value) === "ClusterIP"
+  );
+}
+
+function resolveWeb(web: WebSpec, spec: WebAppSpec): ResolvedWeb {
   const D = DEFAULTS;
   return {
     ...web,
@@ -126,6 +144,7 @@ function resolveWeb(web: WebSpec): ResolvedWeb {
     gzip: web.gzip ?? D["web.gzip"].value,
     websockets: web.websockets ?? D["web.websockets"].value,
     trustedProxies: web.trustedProxies ?? D["web.trustedProxies"].value,
+    forwardedProtoFromAnyPeer: forwardedProtoFromAnyPeer(spec),
   };
 }
 
@@ -134,7 +153,7 @@ export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
   const staticOnly = spec.app === undefined;
   return {
     ...(spec.app ? { app: resolveApp(spec.app, spec.ingress?.host) } : {}),
-    ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
+    ...(spec.web ? { web: resolveWeb(spec.web, spec) } : {}),
     ...(spec.static
       ? {
           static: {

@@ -5,9 +5,9 @@ import { REQUEST_LIMITS } from "./request-limits.js";
  * The app container's command line, built from the spec. No shell is involved: every element is one
  * argv entry, so no value can inject a second command.
  *
- * `trustForwardedFrom` is what Gunicorn's --forwarded-allow-ips gets: with a web tier in front, any
- * peer ("*"), because a NetworkPolicy lets only the web pods reach the app pods and pod IPs are not
- * known in advance; without one, only loopback.
+ * `trustForwardedFrom` is what Gunicorn's --forwarded-allow-ips gets: with a web tier in front and the
+ * NetworkPolicy on, any peer ("*"), because only the web pods can reach the app pods and pod IPs are
+ * not known in advance; otherwise only loopback (nothing outside the pod).
  */
 export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string[] {
   const extra = app.args ?? [];

@@ -47,7 +47,9 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     name: "app",
     image: app.image,
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
-    command: appCommand(app, behindWeb ? "*" : "127.0.0.1"),
+    // Forwarded headers are believed from any peer only where the NetworkPolicy lets nothing but
+    // the web pods reach the app; otherwise from nothing outside the pod.
+    command: appCommand(app, behindWeb && app.networkPolicy ? "*" : "127.0.0.1"),
     ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
     env: withWritableHome(app.env ?? []),
     ...(app.envFrom ? { envFrom: app.envFrom } : {}),

@@ -40,12 +40,45 @@ export function specWarnings(spec: ResolvedSpec): string[] {
       );
     }
   }
+  out.push(...forwardedHeaderWarnings(spec));
   if (spec.web && spec.web.replicas === 1) {
     out.push("spec.web.replicas: a single NGINX replica has no redundancy during node drains; use 2 or more");
   }
   if (spec.media && spec.media.accessMode !== "ReadWriteMany" && spec.media.size !== undefined) {
     out.push(
       `spec.media.accessMode: ${spec.media.accessMode} lets only one node mount the uploads; pods of both tiers on other nodes will not start`,
+    );
+  }
+  return out;
+}
+
+/** Where the client's scheme cannot reach the app, or where forwarded headers are believed from anyone. */
+function forwardedHeaderWarnings(spec: ResolvedSpec): string[] {
+  const out: string[] = [];
+  const { web, app, ingress } = spec;
+  if (web && app && !app.networkPolicy) {
+    out.push(
+      "spec.app.networkPolicy: off, so any pod can reach the app servers and claim any scheme or client address in forwarded headers; Gunicorn now believes them from no one outside the pod. Turn it on (the cluster's network plugin must enforce NetworkPolicies)",
+    );
+  }
+  const everyone = (web?.trustedProxies ?? []).filter((c) => /\/0$/.test(c));
+  if (everyone.length > 0) {
+    out.push(
+      `spec.web.trustedProxies: ${everyone.join(", ")} trusts every address, so any client can claim any address and https; list only your proxies' networks`,
+    );
+  }
+  if (!ingress?.tlsSecretName) return out;
+  if (!web) {
+    out.push(
+      "spec.ingress.tlsSecretName: without a web tier the app server believes X-Forwarded-Proto from no one, so the app sees http behind the TLS Ingress unless it reads the header itself (Django's SECURE_PROXY_SSL_HEADER, Werkzeug's ProxyFix)",
+    );
+  } else if (web.trustedProxies.length === 0 && !web.forwardedProtoFromAnyPeer) {
+    const why =
+      spec.service.type === "ClusterIP"
+        ? "it is empty"
+        : `the entry Service is a ${spec.service.type}, which clients reach without the ingress controller`;
+    out.push(
+      `spec.web.trustedProxies: the TLS Ingress serves https, but ${why}, so NGINX believes X-Forwarded-Proto from no one and the app sees every request as http; list the ingress controller's addresses`,
     );
   }
   return out;

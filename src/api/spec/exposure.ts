@@ -23,7 +23,9 @@ export const ingressSpec = z
   .object({
     host: hostName("Host name the Ingress routes to this WebApp, e.g. shop.example.com."),
     className: dnsSubdomain(withDefault("ingress.className", "IngressClass to use, e.g. nginx.")).optional(),
-    tlsSecretName: dnsSubdomain("Secret holding the TLS certificate for the host; enables HTTPS.").optional(),
+    tlsSecretName: dnsSubdomain(
+      "Secret holding the TLS certificate for the host; enables HTTPS. The ingress controller ends TLS and tells NGINX the scheme in X-Forwarded-Proto, which the app then sees (see web.trustedProxies for whom NGINX believes).",
+    ).optional(),
   })
   .strict()
   .describe("Publish the WebApp through an Ingress.");

@@ -64,7 +64,7 @@ export function renderNginxConf(input: NginxConfInput): string {
       `${REQUEST_LIMITS.nginxHeaderBufferKiB}k`,
     ),
     ...gzip(web.gzip),
-    ...clientAddress(web.trustedProxies),
+    ...clientAddress(web.trustedProxies, web.forwardedProtoFromAnyPeer),
     ...(web.websockets ? websocketMap() : []),
   ];
   if (input.upstream) {
@@ -137,7 +137,18 @@ function gzip(on: boolean): Node[] {
  * X-Forwarded-For then ends with the resolved client rather than the trusted proxy, so the app always
  * trusts exactly one hop (NGINX), however many proxies stand in front.
  */
-function clientAddress(trusted: string[]): Node[] {
+function clientAddress(trusted: string[], protoFromAnyPeer: boolean): Node[] {
+  if (trusted.length === 0 && protoFromAnyPeer) {
+    // Behind the WebApp's own TLS Ingress with a ClusterIP entry Service: every peer is in the
+    // cluster, so the scheme alone is believed from any of them; the client address is not.
+    return [
+      block(
+        "map",
+        ["$http_x_forwarded_proto", FORWARDED_PROTO],
+        [entry("default", "$scheme"), entry("https", "https"), entry("http", "http")],
+      ),
+    ];
+  }
   if (trusted.length === 0) {
     return [block("map", ["$scheme", FORWARDED_PROTO], [entry("default", "$scheme")])];
   }

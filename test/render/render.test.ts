@@ -449,6 +449,18 @@ describe("warnings for valid but unwise specs", () => {
     ).toBe(false);
   });
 
+  it("trusted proxies that cover every address", () => {
+    for (const everyone of ["0.0.0.0/0", "::/0"]) {
+      const w = warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", everyone] } });
+      expect(w.filter((m) => m.startsWith("spec.web.trustedProxies:"))).toEqual([
+        `spec.web.trustedProxies: ${everyone} trusts every address, so any client can claim any address and https; list only your proxies' networks`,
+      ]);
+    }
+    expect(warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", "fd00::/8"] } })).not.toContainEqual(
+      expect.stringMatching(/^spec\.web\.trustedProxies/),
+    );
+  });
+
   it("a production-grade spec has no warnings", () => {
     expect(
       warningsOf({

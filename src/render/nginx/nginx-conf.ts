@@ -37,6 +37,18 @@ const LOG_FORMAT = literal(
     '"upstream_time":"$upstream_response_time","user_agent":"$http_user_agent","referer":"$http_referer"}',
 );
 
+/**
+ * Room for idle and slow clients. Every listener of a worker shares its connections, so a separate
+ * health listener would not keep probes answering once they are used up; what does is room to spare
+ * (an idle connection costs NGINX a few kilobytes) and dropping clients that stall.
+ */
+const SLOW_CLIENTS = {
+  workerConnections: 16_384,
+  headerTimeoutSeconds: 10,
+  bodyTimeoutSeconds: 20,
+  sendTimeoutSeconds: 20,
+} as const;
+
 /** The scheme the app is told about: the client's, believed only from a trusted proxy and only http/https. */
 const FORWARDED_PROTO = "$webapp_forwarded_proto";
 
@@ -48,7 +60,16 @@ export function renderNginxConf(input: NginxConfInput): string {
     d("server_tokens", "off"),
     d("sendfile", "on"),
     d("tcp_nopush", "on"),
+    // Slow clients: a client that stops sending its request line and headers, its body, or stops
+    // reading the answer is dropped after these, not after NGINX's default minute, and its memory is
+    // freed at once. The keep-alive timeout stays longer than the 60 s idle timeout of the usual
+    // ingress controllers and load balancers, so they never reuse a connection NGINX is closing.
+    d("client_header_timeout", `${SLOW_CLIENTS.headerTimeoutSeconds}s`),
+    d("client_body_timeout", `${SLOW_CLIENTS.bodyTimeoutSeconds}s`),
+    d("send_timeout", `${SLOW_CLIENTS.sendTimeoutSeconds}s`),
+    d("reset_timedout_connection", "on"),
     d("keepalive_timeout", "65s"),
+    d("keepalive_requests", 1000),
     // Redirects NGINX makes itself (a directory without its slash) carry only the path, so the
     // client keeps the scheme, host and port it used; an absolute one would name port 8080 and http.
     d("absolute_redirect", "off"),
@@ -92,7 +113,9 @@ export function renderNginxConf(input: NginxConfInput): string {
     // `stderr` writes to fd 2 itself; /dev/stderr cannot be opened when fd 2 is a socket.
     d("error_log", "stderr", "warn"),
     d("daemon", "off"),
-    block("events", [], [d("worker_connections", 4096)]),
+    // Each proxied request holds two descriptors (client and app), so twice the connections.
+    d("worker_rlimit_nofile", 2 * SLOW_CLIENTS.workerConnections),
+    block("events", [], [d("worker_connections", SLOW_CLIENTS.workerConnections)]),
     block("http", [], http),
   ];
   return serialize(conf);

@@ -8,6 +8,7 @@ import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 import { appCommand } from "./app-command.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { APP_TMP_MIB, mib, withEphemeralStorage } from "./ephemeral-storage.js";
 import { childLabels } from "./labels.js";
 import {
   containerSecurityContext,
@@ -53,7 +54,7 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
     env: withWritableHome(app.env ?? []),
     ...(app.envFrom ? { envFrom: app.envFrom } : {}),
-    ...(app.resources ? { resources: app.resources } : {}),
+    resources: withEphemeralStorage(app.resources, APP_TMP_MIB),
     ...httpProbes(app.healthCheck.path, app.healthCheck.host),
     lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
@@ -71,7 +72,7 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     securityContext: podSecurityContext(app.runAsUser),
     terminationGracePeriodSeconds: appGracePeriod(app),
     containers: [container],
-    volumes: [{ name: "tmp", emptyDir: {} }, ...(media ? [media] : [])],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: mib(APP_TMP_MIB) } }, ...(media ? [media] : [])],
   };
 
   const bounds = autoscalingBounds(app.autoscaling);

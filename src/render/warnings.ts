@@ -41,6 +41,11 @@ export function specWarnings(spec: ResolvedSpec): string[] {
     }
   }
   out.push(...forwardedHeaderWarnings(spec));
+  if (spec.web?.clientMaxBodySize === "0" || /^0[kKmMgG]$/.test(spec.web?.clientMaxBodySize ?? "")) {
+    out.push(
+      "spec.web.clientMaxBodySize: 0 accepts uploads of any size, and NGINX buffers them on the pod's temp volume (4 GiB); a larger upload gets the pod evicted. Set a limit",
+    );
+  }
   if (spec.web && spec.web.replicas === 1) {
     out.push("spec.web.replicas: a single NGINX replica has no redundancy during node drains; use 2 or more");
   }

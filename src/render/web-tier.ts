@@ -7,6 +7,7 @@ import { DEFAULT_WEB_USER } from "../api/defaults.js";
 import type { ResolvedWeb } from "../api/resolve.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { mib, STATIC_COPY_MIB, webTmpMiB, withEphemeralStorage } from "./ephemeral-storage.js";
 import { childLabels } from "./labels.js";
 import { renderNginxConf } from "./nginx/nginx-conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, WEB_PORT } from "./nginx/paths.js";
@@ -60,6 +61,8 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
   const fromImage = st?.fromImage;
   const copyImage = fromImage ? (fromImage.image ?? spec.app?.image) : undefined;
 
+  const tmpMiB = webTmpMiB(web.clientMaxBodySize);
+  const staticCopyMiB = st && !st.persistentVolumeClaim ? STATIC_COPY_MIB : 0;
   const mounts: IVolumeMount[] = [
     { name: "config", mountPath: NGINX_PATHS.configDir, readOnly: true },
     { name: "tmp", mountPath: NGINX_PATHS.runtimeDir },
@@ -68,7 +71,7 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
   ];
   const volumes: IVolume[] = [
     { name: "config", configMap: { name: ctx.childName("nginx-config") } },
-    { name: "tmp", emptyDir: {} },
+    { name: "tmp", emptyDir: { sizeLimit: mib(tmpMiB) } },
     ...(st ? [staticVolume(ctx, st)] : []),
     ...(spec.media ? [mediaVolume(ctx, spec.media, true)] : []),
   ];
@@ -103,7 +106,7 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
     ...(web.imagePullPolicy ? { imagePullPolicy: web.imagePullPolicy } : {}),
     command: ["nginx", "-c", NGINX_PATHS.configFile],
     ports: [{ name: "http", containerPort: WEB_PORT, protocol: "TCP" }],
-    ...(web.resources ? { resources: web.resources } : {}),
+    resources: withEphemeralStorage(web.resources, tmpMiB + staticCopyMiB),
     ...httpProbes(NGINX_HEALTH_PATH),
     // NGINX stops gracefully on SIGQUIT, the stop signal of the nginx images, after the delay.
     lifecycle: preStopDelay(ctx.lifecycleSleepAction),

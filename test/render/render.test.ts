@@ -235,7 +235,10 @@ describe("the children of a WebApp", () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
     expect(c.volumeMounts.some((m: Any) => "subPath" in m)).toBe(false);
-    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({ name: "tmp", emptyDir: { sizeLimit: "1064Mi" } });
+    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "1064Mi" },
+    });
   });
 
   it("a kept media claim has no ownerReference; a deleted one has", () => {

@@ -1,5 +1,6 @@
 import type { ResolvedApp } from "../api/resolve.js";
 import { REQUEST_LIMITS } from "./request-limits.js";
+import { keepsConnectionsAlive, UPSTREAM_KEEPALIVE } from "./upstream-keepalive.js";
 
 /**
  * The app container's command line, built from the spec. No shell is involved: every element is one
@@ -29,6 +30,9 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         String(app.gracefulTimeoutSeconds),
         "--forwarded-allow-ips",
         trustForwardedFrom,
+        ...(keepsConnectionsAlive(app)
+          ? ["--keep-alive", String(UPSTREAM_KEEPALIVE.appServerIdleSeconds)]
+          : []),
         // Heartbeat files on a tmpfs: on a disk-backed /tmp a slow fsync can get healthy workers killed.
         "--worker-tmp-dir",
         "/dev/shm",

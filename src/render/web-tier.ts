@@ -19,6 +19,7 @@ import {
 } from "./pod-security.js";
 import { httpProbes } from "./probes.js";
 import { mediaVolume, staticVolume } from "./storage.js";
+import { keepsConnectionsAlive } from "./upstream-keepalive.js";
 import { deployment, disruptionBudget } from "./workload.js";
 
 /** Pod-template annotation carrying the config's hash: a config change rolls the web pods. */
@@ -26,12 +27,6 @@ export const CONFIG_HASH_ANNOTATION = "webapp-operator.dev/config-hash";
 
 export function configHash(conf: string): string {
   return createHash("sha256").update(conf).digest("hex");
-}
-
-/** The app tier is a single ClusterIP Service; sync Gunicorn and uWSGI gain nothing from upstream keepalive. */
-function upstreamKeepalive(ctx: RenderContext): boolean {
-  const app = ctx.spec.app;
-  return app !== undefined && app.server === "gunicorn" && app.workerClass !== "sync";
 }
 
 export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
@@ -44,7 +39,7 @@ export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
           upstream: {
             server: `${ctx.appServiceAddress.host}:${spec.app.port}`,
             resolvedByNginx: ctx.appServiceAddress.resolvedByNginx,
-            keepalive: upstreamKeepalive(ctx),
+            keepalive: keepsConnectionsAlive(spec.app),
           },
         }
       : {}),

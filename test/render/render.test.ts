@@ -84,6 +84,8 @@ describe("the children of a WebApp", () => {
       "30",
       "--forwarded-allow-ips",
       "*",
+      "--keep-alive",
+      "25",
       "--worker-tmp-dir",
       "/dev/shm",
       "--limit-request-line",

@@ -1,6 +1,7 @@
 import { cpuCores } from "../../api/formats.js";
 import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/resolve.js";
 import { REQUEST_LIMITS } from "../request-limits.js";
+import { UPSTREAM_KEEPALIVE } from "../upstream-keepalive.js";
 import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
 
@@ -99,7 +100,7 @@ export function renderNginxConf(input: NginxConfInput): string {
             comment(
               "Rendered offline: NGINX resolves the name above once, at start. The operator writes the Service's cluster IP instead.",
             ),
-          input.upstream.keepalive && d("keepalive", 32),
+          ...(input.upstream.keepalive ? upstreamKeepalive() : []),
         ],
       ),
     );
@@ -189,6 +190,17 @@ function clientAddress(trusted: string[], protoFromAnyPeer: boolean): Node[] {
       ["$webapp_trusted_peer:$http_x_forwarded_proto", FORWARDED_PROTO],
       [entry("default", "$scheme"), entry("1:https", "https"), entry("1:http", "http")],
     ),
+  ];
+}
+
+/** Idle connections to the app server kept for reuse (see upstream-keepalive.ts for when and why). */
+function upstreamKeepalive(): Node[] {
+  const k = UPSTREAM_KEEPALIVE;
+  return [
+    d("keepalive", k.idleConnections),
+    d("keepalive_timeout", `${k.nginxIdleSeconds}s`),
+    d("keepalive_time", `${k.connectionLifetimeSeconds}s`),
+    d("keepalive_requests", k.requestsPerConnection),
   ];
 }
 

@@ -49,6 +49,8 @@ export function localizeNginxConf(conf: string, local: LocalPaths): string {
     `listen ${local.listen ?? "127.0.0.1:18080"} default_server;`,
     "listen",
   );
+  // The IPv6 listener would bind the wildcard address on the pod's port; locally NGINX listens on IPv4 loopback only.
+  out = out.replace(new RegExp(`\\n *listen \\[::\\]:${WEB_PORT} default_server;`), "");
   if (local.staticRoot && out.includes(NGINX_PATHS.staticRoot)) {
     out = out.split(`${NGINX_PATHS.staticRoot}`).join(local.staticRoot.replace(/\/$/, ""));
   }

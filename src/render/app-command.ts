@@ -17,7 +17,9 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
       return [
         "gunicorn",
         "--bind",
-        `0.0.0.0:${app.port}`,
+        // One dual-stack socket: IPv6 and IPv4 (mapped) where the pod has IPv6, and it binds where
+        // IPv6 is switched off too; two sockets on the same port would collide.
+        `[::]:${app.port}`,
         "--workers",
         String(app.workers),
         "--threads",
@@ -61,7 +63,7 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         String(app.threads),
         // Plain HTTP, so NGINX uses the same proxy_pass for every server.
         "--http-socket",
-        `:${app.port}`,
+        `[::]:${app.port}`,
         "--module",
         app.module!,
         // SIGTERM stops uWSGI instead of reloading it...

@@ -71,7 +71,7 @@ describe("the children of a WebApp", () => {
     expect(c.command).toEqual([
       "gunicorn",
       "--bind",
-      "0.0.0.0:8000",
+      "[::]:8000",
       "--workers",
       "4",
       "--threads",
@@ -129,7 +129,7 @@ describe("the children of a WebApp", () => {
     const value = (flag: string) => cmd[cmd.indexOf(flag) + 1];
     expect(value("--processes")).toBe("4");
     expect(value("--threads")).toBe("2");
-    expect(value("--http-socket")).toBe(":8000");
+    expect(value("--http-socket")).toBe("[::]:8000");
     expect(value("--harakiri")).toBe("20");
     expect(value("--module")).toBe("shop.wsgi:application");
   });

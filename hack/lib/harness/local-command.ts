@@ -15,14 +15,18 @@ export interface LocalAppCommand {
 
 interface BindRule {
   flag: string;
-  /** The rendered value, e.g. `0.0.0.0:8000`; anything else means the renderer changed. */
+  /** The rendered value, e.g. `[::]:8000`; anything else means the renderer changed. */
   rendered: RegExp;
   local: (port: number) => string;
 }
 
 const BIND_RULES: Record<AppServerKind, BindRule> = {
-  gunicorn: { flag: "--bind", rendered: /^0\.0\.0\.0:\d+$/, local: (port) => `127.0.0.1:${port}` },
-  uwsgi: { flag: "--http-socket", rendered: /^:\d+$/, local: (port) => `127.0.0.1:${port}` },
+  gunicorn: {
+    flag: "--bind",
+    rendered: /^(0\.0\.0\.0|\[::\]):\d+$/,
+    local: (port) => `127.0.0.1:${port}`,
+  },
+  uwsgi: { flag: "--http-socket", rendered: /^(\[::\])?:\d+$/, local: (port) => `127.0.0.1:${port}` },
 };
 
 const EXECUTABLES: Record<AppServerKind, string> = {

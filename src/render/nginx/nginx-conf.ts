@@ -265,7 +265,19 @@ function server(input: NginxConfInput): Node {
     locations.push(block("location", ["/"], [d("return", 404)]));
   }
 
-  return block("server", [], [d("listen", WEB_PORT, "default_server"), d("server_name", "_"), ...locations]);
+  return block(
+    "server",
+    [],
+    [
+      // IPv4 and IPv6, for single-stack clusters of either family and dual-stack ones. Binding the IPv6
+      // wildcard works in a pod whose IPv6 is switched off too; only a node whose kernel has no IPv6 at
+      // all (booted with ipv6.disable=1) cannot run it.
+      d("listen", WEB_PORT, "default_server"),
+      d("listen", `[::]:${WEB_PORT}`, "default_server"),
+      d("server_name", "_"),
+      ...locations,
+    ],
+  );
 }
 
 /** A prefix location served from a directory. `^~` keeps any regex location from taking these URLs. */

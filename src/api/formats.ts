@@ -129,6 +129,8 @@ const IPV6 = [
 ]
   .map((form) => `(${form})`)
   .join("|");
+/** One IPv4 or IPv6 address, no prefix (a Service's cluster IP). */
+export const IP_ADDRESS_PATTERN = new RegExp(`^((${IPV4})|(${IPV6}))$`);
 export const CIDR_PATTERN = new RegExp(
   `^((${IPV4})(/(3[0-2]|[12]?[0-9]))?|(${IPV6})(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$`,
 );

@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { IP_ADDRESS_PATTERN } from "../api/formats.js";
 
 /**
  * What the renderer takes from the cluster besides the WebApp. Offline (`webapp-operator render`)
@@ -27,16 +27,14 @@ export class InvalidRenderInput extends Error {
   }
 }
 
-/** Plain IPv4 dotted quads or IPv6 hex groups: no zone (`%eth0`), no brackets, no port, no spaces. */
-const IP_CHARACTERS = /^[0-9a-fA-F.:]{2,45}$/;
-
 /**
  * The cluster IP as an NGINX `server` host: IPv4 as is, IPv6 in brackets. Anything but one IP
- * address (a headless Service's "None", a name, a list) is refused: the value ends up in nginx.conf.
+ * address (a headless Service's "None", a name, a list, a zone, a port) is refused: the value ends up
+ * in nginx.conf. The pattern is the one the schema checks trusted proxies with.
  */
 export function upstreamHostFromClusterIP(value: string): string {
-  const family = IP_CHARACTERS.test(value) ? isIP(value) : 0;
-  if (family === 0)
+  if (!IP_ADDRESS_PATTERN.test(value)) {
     throw new InvalidRenderInput("appServiceClusterIP", value, "must be one IPv4 or IPv6 address");
-  return family === 6 ? `[${value}]` : value;
+  }
+  return value.includes(":") ? `[${value}]` : value;
 }

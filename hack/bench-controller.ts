@@ -106,7 +106,8 @@ try {
   const started = performance.now();
   const mark = (what: string) => {
     // Monotonic microseconds, the clock of V8's CPU profiles: the operator's profile can be cut to a phase.
-    if (process.env.BENCH_OPERATOR_NODE_OPTIONS) console.error(`mark ${what} ${process.hrtime.bigint() / 1000n}`);
+    if (process.env.BENCH_OPERATOR_NODE_OPTIONS)
+      console.error(`mark ${what} ${process.hrtime.bigint() / 1000n}`);
   };
   mark("converge-start");
   // A production-grade spec: no render warning (each would be an Event of its own).

@@ -46,7 +46,9 @@ export const DEFAULTS = {
   "app.autoscaling.minReplicas": rule("2, or maxReplicas when that is lower"),
   "app.autoscaling.targetCPUUtilizationPercentage": rule("70 when no memory target is set", 70),
   "app.healthCheck.path": fixed("/healthz"),
-  "app.healthCheck.host": rule("the Ingress host when set"),
+  "app.healthCheck.host": rule(
+    "the Ingress host when set; for a wildcard host such as *.example.com, its domain example.com (which Django's ALLOWED_HOSTS entry .example.com accepts)",
+  ),
   "app.runAsUser": fixed(10001),
   "app.networkPolicy": fixed(true),
   "web.image": fixed(DEFAULT_WEB_IMAGE),
@@ -58,7 +60,10 @@ export const DEFAULTS = {
   "web.proxyBuffering": fixed(true),
   "web.gzip": fixed(true),
   "web.websockets": fixed(false),
-  "web.trustedProxies": fixed([] as string[], "none"),
+  "web.trustedProxies": fixed(
+    [] as string[],
+    "none; but with the WebApp's own TLS Ingress (ingress.tlsSecretName) and a ClusterIP entry Service, X-Forwarded-Proto alone (http or https) is believed from any peer, since only clients inside the cluster (the ingress controller among them) can reach NGINX",
+  ),
   "static.urlPath": rule("/static/, or / for a static-only site"),
   "static.fromImage.image": rule("the app image"),
   "static.maxAgeSeconds": fixed(604_800, "604800 (a week)"),

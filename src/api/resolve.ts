@@ -6,6 +6,7 @@ import {
   type ResolvedIngress,
   resolveHttpRoute,
   resolveIngress,
+  servesHttps,
 } from "./resolve-exposure.js";
 import type { AppSpec } from "./spec/app.js";
 import type { MediaSpec, StaticSpec } from "./spec/storage.js";
@@ -43,6 +44,11 @@ export interface ResolvedWeb extends WebSpec {
   gzip: boolean;
   websockets: boolean;
   trustedProxies: string[];
+  /**
+   * Believe X-Forwarded-Proto (only http or https) from any peer: the default when the WebApp has its
+   * own TLS Ingress, no trustedProxies and a ClusterIP entry Service, so every peer is in the cluster.
+   */
+  forwardedProtoFromAnyPeer: boolean;
 }
 
 export interface ResolvedStatic extends StaticSpec {
@@ -85,11 +91,19 @@ export function autoscalingBounds(
   };
 }
 
+/**
+ * The probes' default Host for an Ingress host. A wildcard (`*.example.com`) is no host a client can
+ * send, and Django refuses it; its domain (`example.com`) is what Django's usual `.example.com` allows.
+ */
+export function probeHostOf(ingressHost: string): string {
+  return ingressHost.startsWith("*.") ? ingressHost.slice(2) : ingressHost;
+}
+
 function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp {
   const D = DEFAULTS;
   const threads = app.threads ?? D["app.threads"].value;
   const workers = app.workers ?? defaultWorkers(app.resources?.requests?.cpu);
-  const healthHost = app.healthCheck?.host ?? ingressHost;
+  const healthHost = app.healthCheck?.host ?? (ingressHost ? probeHostOf(ingressHost) : undefined);
   return {
     ...app,
     // A valid spec always has an image: a rule refuses spec.app without one.
@@ -112,7 +126,27 @@ function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp 
   };
 }
 
-function resolveWeb(web: WebSpec): ResolvedWeb {
+/**
+ * Whether the web tier believes X-Forwarded-Proto from any peer (see ResolvedWeb). Only where no
+ * client can reach NGINX but through the cluster: a ClusterIP entry Service. Listing trustedProxies
+ * (even none) replaces this default.
+ */
+export function forwardedProtoFromAnyPeer(
+  spec: WebAppSpec,
+  exposure: { ingress?: ResolvedIngress; httpRoute?: ResolvedHttpRoute },
+): boolean {
+  return (
+    spec.web?.trustedProxies === undefined &&
+    servesHttps(exposure) &&
+    (spec.service?.type ?? DEFAULTS["service.type"].value) === "ClusterIP"
+  );
+}
+
+function resolveWeb(
+  web: WebSpec,
+  spec: WebAppSpec,
+  exposure: { ingress?: ResolvedIngress; httpRoute?: ResolvedHttpRoute },
+): ResolvedWeb {
   const D = DEFAULTS;
   return {
     ...web,
@@ -128,6 +162,7 @@ function resolveWeb(web: WebSpec): ResolvedWeb {
     gzip: web.gzip ?? D["web.gzip"].value,
     websockets: web.websockets ?? D["web.websockets"].value,
     trustedProxies: web.trustedProxies ?? D["web.trustedProxies"].value,
+    forwardedProtoFromAnyPeer: forwardedProtoFromAnyPeer(spec, exposure),
   };
 }
 
@@ -140,7 +175,7 @@ export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
   };
   return {
     ...(spec.app ? { app: resolveApp(spec.app, publicHosts(exposure)[0]?.host) } : {}),
-    ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
+    ...(spec.web ? { web: resolveWeb(spec.web, spec, exposure) } : {}),
     ...(spec.static
       ? {
           static: {

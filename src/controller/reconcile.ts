@@ -1,17 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { describeErrors, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { LABELS, type RenderResult, TIER_ROLES, type TierName } from "../render/index.js";
+import {
+  CHILD_KINDS,
+  childName,
+  LABELS,
+  type RenderResult,
+  TIER_ROLES,
+  type TierName,
+} from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
 import { type ApplyOutcome, applyChildren } from "./apply-children.js";
 import { findCondition, nowRfc3339 } from "./conditions.js";
-import { childId } from "./ownership.js";
+import { childId, controllerOwnerUid } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
-import { RenderCache } from "./render-cache.js";
+import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 
 /** How long after writing children the status waits for them to report, at most. */
@@ -82,7 +89,8 @@ export class Reconciler {
     }
     const previous = raw.status as WebAppStatus | undefined;
     const now = nowRfc3339(this.clock());
-    const rendering = this.renders.of(raw);
+    const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
+    const { rendering, first } = await this.renderWithAppAddress(raw, deps);
     if (!rendering.ok) {
       const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
       log.warn({ errors: rendering.errors }, "invalid WebApp spec");
@@ -93,9 +101,8 @@ export class Reconciler {
     }
 
     // Apply.
-    const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
     const { rendered } = rendering;
-    const applied = await applyChildren(raw, rendered.children, deps);
+    const applied = mergeApplied(first, await applyChildren(raw, rendered.children, deps));
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
@@ -112,7 +119,7 @@ export class Reconciler {
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
-    if (applied.errors.length === 0) {
+    if (applied.errors.length === 0 && !rendering.partial) {
       const pruned = await pruneChildren(raw, rendered.objects, deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
@@ -169,6 +176,43 @@ export class Reconciler {
     }
     log.debug(outcome, "reconciled");
     return outcome;
+  }
+
+  /**
+   * The render, with the app Service's cluster IP for NGINX's upstream (NGINX never resolves the
+   * Service's name: see RenderInputs). A new WebApp's app Service does not exist yet: it is applied
+   * first, alone, and the WebApp rendered again with the address the API server gave it.
+   */
+  private async renderWithAppAddress(
+    raw: KubeObject,
+    deps: Parameters<typeof applyChildren>[2],
+  ): Promise<{ rendering: Rendering; first?: ApplyOutcome }> {
+    const namespace = raw.metadata.namespace ?? "default";
+    const appService = childName(raw.metadata.name, "app-service");
+    const live = this.recent.fresh(
+      `Service/${namespace}/${appService}`,
+      this.reader.child(CHILD_KINDS.Service, namespace, appService),
+    );
+    const known = clusterIpOf(live, raw.metadata.uid);
+    const rendering = this.renders.of(raw, known ? { appServiceClusterIP: known } : {});
+    if (known || !rendering.ok) return { rendering };
+    const service = rendering.rendered.children.find((c) => c.role === "app-service");
+    const proxied = rendering.rendered.children.some((c) => c.role === "nginx-config");
+    if (!service || !proxied) return { rendering };
+    const first = await applyChildren(raw, [service], deps);
+    const ip = clusterIpOf(first.observed.get(childId(service.object)), raw.metadata.uid);
+    if (!ip) {
+      // The address is not there (the Service is someone else's, or the apply failed, which
+      // `first` reports): leave the web tier as it is rather than point NGINX at a name.
+      const withoutWebTier = rendering.rendered.children.filter(
+        (c) => c.role !== "nginx-config" && c.role !== "web-deployment",
+      );
+      return {
+        rendering: { ok: true, rendered: { ...rendering.rendered, children: withoutWebTier }, partial: true },
+        first,
+      };
+    }
+    return { rendering: this.renders.of(raw, { appServiceClusterIP: ip }), first };
   }
 
   /** Each tier's Deployment, found by its role, as its live status and its pods report it. */
@@ -235,3 +279,27 @@ export class Reconciler {
 }
 
 export type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
+
+/** The cluster IP of an app Service this WebApp controls, when it has one. */
+function clusterIpOf(service: KubeObject | undefined, ownerUid: string | undefined): string | undefined {
+  if (!service || controllerOwnerUid(service) !== ownerUid) return undefined;
+  const ip = (service.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== "None" ? ip : undefined;
+}
+
+/** Two apply phases' outcomes as one. */
+function mergeApplied(first: ApplyOutcome | undefined, rest: ApplyOutcome): ApplyOutcome {
+  if (!first) return rest;
+  const merged: ApplyOutcome = {
+    observed: new Map([...first.observed, ...rest.observed]),
+    applied: first.applied + rest.applied,
+    skipped: rest.skipped,
+    changed: [...first.changed, ...rest.changed.filter((c) => !first.changed.includes(c))],
+    errors: [...first.errors, ...rest.errors.filter((e) => !first.errors.includes(e))],
+    conflicts: [...first.conflicts, ...rest.conflicts.filter((c) => !first.conflicts.includes(c))],
+    notServed: rest.notServed,
+  };
+  const retry = Math.max(first.retryAfterMs ?? 0, rest.retryAfterMs ?? 0);
+  if (retry > 0) merged.retryAfterMs = retry;
+  return merged;
+}

@@ -1,26 +1,33 @@
 import { type FieldError, parseWebApp } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { type RenderResult, render } from "../render/index.js";
+import { type RenderInputs, type RenderResult, render } from "../render/index.js";
 
 /**
  * Validation and rendering, done once per WebApp spec: a WebApp is reconciled several times while its
  * children converge (each child event, the periodic resync), and its spec (so its render, which is
- * pure) changes only with its generation. The rendered objects keep their identity between
+ * pure) changes only with its generation and its inputs from the cluster (the app Service's address). The rendered objects keep their identity between
  * reconciles, which also lets the comparison with the live children be remembered (diff.ts).
  */
 /** A valid spec's children, or what is wrong with the spec. */
-export type Rendering = { ok: true; rendered: RenderResult } | { ok: false; errors: FieldError[] };
+export type Rendering =
+  | {
+      ok: true;
+      rendered: RenderResult;
+      /** Some children are left out for now (the web tier, until the app Service has an address): prune nothing. */
+      partial?: boolean;
+    }
+  | { ok: false; errors: FieldError[] };
 
 export class RenderCache {
   private readonly entries = new Map<string, { version: string; result: Rendering }>();
 
   constructor(private readonly limit = 5000) {}
 
-  of(raw: KubeObject): Rendering {
+  of(raw: KubeObject, inputs: RenderInputs = {}): Rendering {
     const key = raw.metadata.uid ?? `${raw.metadata.namespace}/${raw.metadata.name}`;
     // The generation moves with every spec change; an object without one (never, for a CRD with a
     // status subresource) falls back to its resourceVersion.
-    const version = String(raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`);
+    const version = `${raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`}|${inputs.appServiceClusterIP ?? ""}`;
     const hit = this.entries.get(key);
     if (hit && hit.version === version) {
       this.entries.delete(key);
@@ -35,7 +42,7 @@ export class RenderCache {
       spec: raw.spec,
     });
     const result: Rendering = parsed.ok
-      ? { ok: true, rendered: render(parsed.webapp) }
+      ? { ok: true, rendered: render(parsed.webapp, inputs) }
       : { ok: false, errors: parsed.errors };
     this.entries.delete(key);
     this.entries.set(key, { version, result });

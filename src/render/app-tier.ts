@@ -8,6 +8,7 @@ import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 import { appCommand } from "./app-command.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { APP_TMP_MIB, mib, withEphemeralStorage } from "./ephemeral-storage.js";
 import { childLabels } from "./labels.js";
 import {
   containerSecurityContext,
@@ -20,6 +21,17 @@ import { mediaVolume } from "./storage.js";
 import { deployment, disruptionBudget, service } from "./workload.js";
 
 type App = NonNullable<ResolvedSpec["app"]>;
+
+/** The app container's writable scratch directory (an emptyDir; the root filesystem is read-only). */
+const APP_TMP = "/tmp";
+
+/**
+ * HOME on the writable emptyDir unless the user sets it: with a read-only root filesystem and an
+ * image whose user has no home, HOME is `/`, and Gunicorn 25 and later fail writing `~/.gunicorn`.
+ */
+function withWritableHome(env: NonNullable<App["env"]>): NonNullable<App["env"]> {
+  return env.some((e) => e.name === "HOME") ? env : [{ name: "HOME", value: APP_TMP }, ...env];
+}
 
 /** Seconds between SIGTERM and SIGKILL: the preStop delay, the server's graceful timeout, and a margin. */
 export function appGracePeriod(app: App): number {
@@ -36,16 +48,18 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     name: "app",
     image: app.image,
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
-    command: appCommand(app, behindWeb ? "*" : "127.0.0.1"),
+    // Forwarded headers are believed from any peer only where the NetworkPolicy lets nothing but
+    // the web pods reach the app; otherwise from nothing outside the pod.
+    command: appCommand(app, behindWeb && app.networkPolicy ? "*" : "127.0.0.1"),
     ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
-    ...(app.env ? { env: app.env } : {}),
+    env: withWritableHome(app.env ?? []),
     ...(app.envFrom ? { envFrom: app.envFrom } : {}),
-    ...(app.resources ? { resources: app.resources } : {}),
+    resources: withEphemeralStorage(app.resources, APP_TMP_MIB),
     ...httpProbes(app.healthCheck.path, app.healthCheck.host),
-    lifecycle: preStopDelay(),
+    lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
     volumeMounts: [
-      { name: "tmp", mountPath: "/tmp" },
+      { name: "tmp", mountPath: APP_TMP },
       ...(media ? [{ name: "media", mountPath: spec.media!.mountPath }] : []),
     ],
   };
@@ -58,7 +72,7 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     securityContext: podSecurityContext(app.runAsUser),
     terminationGracePeriodSeconds: appGracePeriod(app),
     containers: [container],
-    volumes: [{ name: "tmp", emptyDir: {} }, ...(media ? [media] : [])],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: mib(APP_TMP_MIB) } }, ...(media ? [media] : [])],
   };
 
   const bounds = autoscalingBounds(app.autoscaling);

@@ -6,6 +6,7 @@ import { renderContext } from "./context.js";
 import { clusterUrl, externalUrl, renderEntryService } from "./exposure.js";
 import { renderHttpRoute } from "./http-route.js";
 import { renderIngress } from "./ingress.js";
+import type { RenderInputs } from "./inputs.js";
 import { renderClaims } from "./storage.js";
 import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
@@ -25,6 +26,7 @@ export {
   type TierName,
 } from "./child-kinds.js";
 export { type RenderContext, renderContext } from "./context.js";
+export { InvalidRenderInput, type RenderInputs } from "./inputs.js";
 export { type Component, childLabels, LABELS, MANAGED_BY, tierSelector } from "./labels.js";
 export { UnsafeNginxValue } from "./nginx/conf.js";
 export { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./nginx/paths.js";
@@ -48,9 +50,12 @@ export interface RenderResult {
   autoscaled: boolean;
 }
 
-/** The child objects of a (valid, parsed) WebApp. Pure: same input, same output; no I/O. */
-export function render(webapp: WebApp): RenderResult {
-  const ctx = renderContext(webapp);
+/**
+ * The child objects of a (valid, parsed) WebApp. Pure: same input, same output; no I/O. `inputs`
+ * carries what only the cluster knows (see RenderInputs); an invalid one throws InvalidRenderInput.
+ */
+export function render(webapp: WebApp, inputs: RenderInputs = {}): RenderResult {
+  const ctx = renderContext(webapp, inputs);
   const { spec } = ctx;
   const children: Child[] = [
     ...renderClaims(ctx),

@@ -149,6 +149,16 @@ describe("the CRD's CEL rules and the zod schema agree", () => {
     ],
     ["media at /", { app, web: {}, media: { size: "1Gi", urlPath: "/" } }, "media cannot be served at /"],
     [
+      "media mounted on /tmp",
+      { app, media: { size: "1Gi", mountPath: "/tmp" } },
+      "media.mountPath cannot be /tmp",
+    ],
+    [
+      "media mounted under /tmp",
+      { app, media: { size: "1Gi", mountPath: "/tmp/up" } },
+      "media.mountPath cannot be /tmp",
+    ],
+    [
       "same url paths",
       {
         app,

@@ -128,6 +128,8 @@ const RULES: Record<string, () => void> = {
   "app.healthCheck.host": () => {
     expect(resolveSpec(validWebApp(FULL).spec).app!.healthCheck.host).toBe("shop.example.com");
     expect(resolveSpec(validWebApp({ app: FULL.app }).spec).app!.healthCheck.host).toBeUndefined();
+    const wildcard = validWebApp({ app: FULL.app, ingress: { host: "*.example.com" } });
+    expect(resolveSpec(wildcard.spec).app!.healthCheck.host).toBe("example.com");
   },
   "ingress.tlsSecretName": () => {
     const tls = (ingress: object) =>

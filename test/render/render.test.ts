@@ -71,7 +71,7 @@ describe("the children of a WebApp", () => {
     expect(c.command).toEqual([
       "gunicorn",
       "--bind",
-      "0.0.0.0:8000",
+      "[::]:8000",
       "--workers",
       "4",
       "--threads",
@@ -84,8 +84,16 @@ describe("the children of a WebApp", () => {
       "30",
       "--forwarded-allow-ips",
       "*",
+      "--keep-alive",
+      "25",
       "--worker-tmp-dir",
       "/dev/shm",
+      "--limit-request-line",
+      "8190",
+      "--limit-request-fields",
+      "8448",
+      "--limit-request-field_size",
+      "8190",
       "--access-logfile",
       "-",
       "--error-logfile",
@@ -121,7 +129,7 @@ describe("the children of a WebApp", () => {
     const value = (flag: string) => cmd[cmd.indexOf(flag) + 1];
     expect(value("--processes")).toBe("4");
     expect(value("--threads")).toBe("2");
-    expect(value("--http-socket")).toBe(":8000");
+    expect(value("--http-socket")).toBe("[::]:8000");
     expect(value("--harakiri")).toBe("20");
     expect(value("--module")).toBe("shop.wsgi:application");
   });
@@ -212,7 +220,7 @@ describe("the children of a WebApp", () => {
       const c = pod.containers[0];
       expect(c.readinessProbe.httpGet.port).toBe("http");
       expect(c.livenessProbe.httpGet.port).toBe("http");
-      expect(c.lifecycle.preStop.exec.command).toEqual(["sleep", "5"]);
+      expect(c.lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
       expect(pod.terminationGracePeriodSeconds).toBe(grace);
     }
     const web = byKindName(objects, "Deployment", "shop-web").spec.template.spec.containers[0];
@@ -229,7 +237,10 @@ describe("the children of a WebApp", () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
     expect(c.volumeMounts.some((m: Any) => "subPath" in m)).toBe(false);
-    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({ name: "tmp", emptyDir: {} });
+    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "1064Mi" },
+    });
   });
 
   it("a kept media claim has no ownerReference; a deleted one has", () => {
@@ -441,6 +452,18 @@ describe("warnings for valid but unwise specs", () => {
         m.startsWith("spec.app.replicas"),
       ),
     ).toBe(false);
+  });
+
+  it("trusted proxies that cover every address", () => {
+    for (const everyone of ["0.0.0.0/0", "::/0"]) {
+      const w = warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", everyone] } });
+      expect(w.filter((m) => m.startsWith("spec.web.trustedProxies:"))).toEqual([
+        `spec.web.trustedProxies: ${everyone} trusts every address, so any client can claim any address and https; list only your proxies' networks`,
+      ]);
+    }
+    expect(warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", "fd00::/8"] } })).not.toContainEqual(
+      expect.stringMatching(/^spec\.web\.trustedProxies/),
+    );
   });
 
   it("a production-grade spec has no warnings", () => {

@@ -27,7 +27,7 @@ const tlsSecretName = (key: "ingress.tlsSecretName" | "ingress.hosts.tlsSecretNa
   dnsSubdomain(
     withDefault(
       key,
-      `Secret holding the TLS certificate for ${what}; enables HTTPS. With certManager set, cert-manager issues the certificate into this Secret.`,
+      `Secret holding the TLS certificate for ${what}; enables HTTPS. With certManager set, cert-manager issues the certificate into this Secret. The ingress controller ends TLS and tells NGINX the scheme in X-Forwarded-Proto, which the app then sees (see web.trustedProxies for whom NGINX believes).`,
     ),
   ).optional();
 

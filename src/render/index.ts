@@ -1,5 +1,6 @@
 import type { WebApp } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
+import { renderAppLifecycle, runsAppVersion } from "./app-lifecycle.js";
 import { renderAppTier } from "./app-tier.js";
 import type { Child } from "./child-kinds.js";
 import { renderContext } from "./context.js";
@@ -9,6 +10,7 @@ import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
 
 export type { KubeObject } from "../api/kube-object.js";
+export { APP_VERSION_ANNOTATION } from "./app-version.js";
 export {
   ALL_CHILD_KINDS,
   CHILD_KINDS,
@@ -44,19 +46,25 @@ export interface RenderResult {
   appSelector: string | undefined;
   /** Whether an autoscaler owns the app tier's replica count (then the operator never writes it). */
   autoscaled: boolean;
+  /**
+   * The app version (a hash of the image and of the command, env and envFrom its migration sees), when
+   * the app has a migration; its Job is the child in role `migration-job`.
+   */
+  appVersion: string | undefined;
 }
 
 /** The child objects of a (valid, parsed) WebApp. Pure: same input, same output; no I/O. */
 export function render(webapp: WebApp): RenderResult {
   const ctx = renderContext(webapp);
   const { spec } = ctx;
+  const lifecycle = spec.app ? renderAppLifecycle(ctx, spec.app, renderAppTier(ctx, spec.app)) : undefined;
   const children: Child[] = [
     ...renderClaims(ctx),
     ...(spec.web ? renderWebTier(ctx, spec.web) : []),
-    ...(spec.app ? renderAppTier(ctx, spec.app) : []),
+    ...(lifecycle?.children ?? []),
     renderEntryService(ctx),
     ...renderIngress(ctx),
-  ];
+  ].map((c) => (runsAppVersion(ctx, c.role) ? { ...c, versioned: true } : c));
   return {
     children,
     objects: children.map((c) => c.object),
@@ -65,5 +73,6 @@ export function render(webapp: WebApp): RenderResult {
     clusterUrl: clusterUrl(ctx),
     appSelector: spec.app ? ctx.appSelector : undefined,
     autoscaled: spec.app?.autoscaling !== undefined,
+    appVersion: lifecycle?.version,
   };
 }

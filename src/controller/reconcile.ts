@@ -1,17 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
+import { describeErrors, parseWebApp, type WebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { LABELS, type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
+import {
+  CHILD_KINDS,
+  type Child,
+  LABELS,
+  type RenderResult,
+  render,
+  TIER_ROLES,
+  type TierName,
+} from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
 import { type ApplyOutcome, applyChildren } from "./apply-children.js";
 import { findCondition, nowRfc3339 } from "./conditions.js";
+import { observeMigration } from "./migration-status.js";
 import { childId } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
+import { planRollout, type RolloutPlan } from "./version-gate.js";
 
 /** How often a WebApp waiting for a person (a name conflict, a missing kind) is looked at again. */
 const NEEDS_ATTENTION_RECHECK_MS = 60_000;
@@ -91,9 +101,12 @@ export class Reconciler {
     // Render.
     const rendered = render(parsed.webapp);
 
+    // Gate: with a migration, what runs the app's code stays at the running version until it succeeds.
+    const plan = this.planRollout(parsed.webapp, rendered, key);
+
     // Apply.
     const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
-    const applied = await applyChildren(raw, rendered.children, deps);
+    const applied = await applyChildren(raw, plan.apply, deps);
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
@@ -101,7 +114,7 @@ export class Reconciler {
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
     if (applied.errors.length === 0) {
-      const pruned = await pruneChildren(raw, rendered.objects, deps);
+      const pruned = await pruneChildren(raw, [...plan.apply.map((c) => c.object), ...plan.keep], deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
       if (pruned.deleted.length > 0) {
@@ -116,10 +129,13 @@ export class Reconciler {
 
     // Status.
     const errors = [...applied.errors, ...pruneErrors];
+    const pods = this.reader.pods(key);
     const status = computeStatus({
       generation: raw.metadata.generation,
       previous,
-      tiers: this.observeTiers(rendered, applied, this.reader.pods(key)),
+      tiers: this.observeTiers(rendered, applied, pods),
+      migration:
+        plan.migration && observeMigration(plan.migration, pods, raw.metadata.namespace ?? "default"),
       applyErrors: errors,
       conflicts: applied.conflicts,
       notServed: applied.notServed,
@@ -152,16 +168,44 @@ export class Reconciler {
     return outcome;
   }
 
-  /** Each tier's Deployment, found by its role, as its live status and its pods report it. */
+  /** The gate's inputs, read from the caches (or from what this controller just wrote). */
+  private planRollout(webapp: WebApp, rendered: RenderResult, key: string): RolloutPlan {
+    const live = (child: Child) => {
+      const { namespace = "default", name } = child.object.metadata;
+      return this.recent.fresh(childId(child.object), this.reader.child(child.kind, namespace, name));
+    };
+    const appDeployment = rendered.children.find((c) => c.role === TIER_ROLES.app);
+    return planRollout({
+      webapp,
+      rendered,
+      appDeployment: appDeployment && live(appDeployment),
+      jobs: this.reader.children(CHILD_KINDS.Job, key),
+      pods: this.reader.pods(key),
+      live,
+    });
+  }
+
+  /** Each tier's and worker's Deployment, found by its role, as its live status and its pods report it. */
   private observeTiers(rendered: RenderResult, applied: ApplyOutcome, pods: KubeObject[]) {
-    return (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
+    const live = (child: Child) => applied.observed.get(childId(child.object));
+    const tiers = (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
       const child = rendered.children.find((c) => c.role === TIER_ROLES[tier]);
       if (!child) return [];
       const tierPods = pods.filter((p) => p.metadata.labels?.[LABELS.component.key] === tier);
-      return [
-        observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)), tierPods),
-      ];
+      return [observeTier(tier, child.object.metadata.name, live(child), tierPods)];
     });
+    const workers = rendered.children
+      .filter((c) => c.role === "worker-deployment")
+      .map((child) => {
+        const name = child.object.metadata.labels?.[LABELS.process.key] ?? "";
+        const own = pods.filter(
+          (p) =>
+            p.metadata.labels?.[LABELS.component.key] === "worker" &&
+            p.metadata.labels?.[LABELS.process.key] === name,
+        );
+        return observeTier("worker", child.object.metadata.name, live(child), own, name);
+      });
+    return [...tiers, ...workers];
   }
 
   /**
@@ -184,7 +228,9 @@ export class Reconciler {
     const wasDegraded = findCondition(previous?.conditions, "Degraded");
     if (
       degraded?.status === "True" &&
-      ["RolloutFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(degraded.reason) &&
+      ["RolloutFailed", "MigrationFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(
+        degraded.reason,
+      ) &&
       (wasDegraded?.status !== "True" ||
         wasDegraded.reason !== degraded.reason ||
         wasDegraded.message !== degraded.message)

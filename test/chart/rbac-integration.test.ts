@@ -20,10 +20,11 @@ import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js"
 import { KubeClient } from "../../src/kube/client.js";
 import { isNotFound } from "../../src/kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../src/kube/resources.js";
-import { ALL_CHILD_KINDS, CHILD_KINDS } from "../../src/render/index.js";
+import { ALL_CHILD_KINDS, CHILD_KINDS, render } from "../../src/render/index.js";
 import { LEASE_NAME } from "../../src/runtime/lease-store.js";
 import type { Manager } from "../../src/runtime/manager.js";
 import { spawnOperator } from "../controller/support/process.js";
+import { validWebApp } from "../fixtures/webapps.js";
 import { findKubectl, Kubectl } from "../devcluster/kubectl-runner.js";
 import { findObject, RELEASE_NAMESPACE, renderChart, templateRun } from "./support/helm.js";
 import {
@@ -52,11 +53,14 @@ const FULL_SPEC = {
     image: image("1.0.0"),
     module: "shop.wsgi:application",
     autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    migrate: { command: ["python", "manage.py", "migrate"] },
   },
   web: { replicas: 2 },
   static: { fromImage: { path: "/app/static" } },
   media: { size: "1Gi", keepOnDelete: false },
   ingress: { host: "shop.example.com" },
+  workers: [{ name: "celery", command: ["celery", "worker"] }],
+  cronJobs: [{ name: "report", schedule: "@daily", command: ["python", "manage.py", "report"] }],
 };
 /** The app tier alone: every other child of FULL_SPEC must be pruned. */
 const SMALL_SPEC = { app: { image: image("1.0.1"), module: "shop.wsgi:application", replicas: 1 } };
@@ -70,6 +74,9 @@ const PRUNED: Record<string, string> = {
   PodDisruptionBudget: "shop-web",
   NetworkPolicy: "shop-app",
   Ingress: "shop",
+  // Without a migration in the spec, the migration Jobs go too.
+  Job: `shop-migrate-${render(validWebApp(FULL_SPEC)).appVersion}`,
+  CronJob: "shop-cron-report",
 };
 
 let dc: DevCluster;

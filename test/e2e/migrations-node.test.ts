@@ -176,6 +176,18 @@ function versionOf(body: Any): string {
   return body.heartbeats.length > 0 && "queue" in body.heartbeats[0] ? "next" : "first";
 }
 
+/** Steady load through the entry Service on the page that reads the database, counted by version. */
+async function loadHeartbeats() {
+  const { host, port } = await entry();
+  return startLoad({
+    host,
+    port,
+    path: "/api/heartbeats",
+    headers: HOST,
+    classify: (res) => versionOf(res.json()),
+  });
+}
+
 describe("prerequisites", () => {
   it.skipIf(availability.skip)("NGINX, uWSGI and Django are installed", () => {
     expect(availability.missing).toEqual([]);
@@ -217,14 +229,7 @@ describe.skipIf(availability.skip)("the Django example's lifecycle on the node a
   });
 
   it("a new version whose code needs a new migration starts only after it, under load, with 0 failed requests", async () => {
-    const { host, port } = await entry();
-    const load = startLoad({
-      host,
-      port,
-      path: "/api/heartbeats",
-      headers: HOST,
-      classify: (res) => versionOf(res.json()),
-    });
+    const load = await loadHeartbeats();
     try {
       await waitFor(() => load.requests >= 50, { timeoutMs: 60_000, message: "load running" });
       await setTag(NEXT);
@@ -262,14 +267,7 @@ describe.skipIf(availability.skip)("the Django example's lifecycle on the node a
   });
 
   it("a version whose migration fails never starts; the old pods keep serving with 0 failed requests", async () => {
-    const { host, port } = await entry();
-    const load = startLoad({
-      host,
-      port,
-      path: "/api/heartbeats",
-      headers: HOST,
-      classify: (res) => versionOf(res.json()),
-    });
+    const load = await loadHeartbeats();
     let failed: Any;
     try {
       await waitFor(() => load.requests >= 50, { timeoutMs: 60_000, message: "load running" });

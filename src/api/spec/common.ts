@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withDefault } from "../defaults.js";
 import { dnsSubdomain, envVarName, quantity } from "../formats.js";
 import { withRules } from "../rules.js";
 
@@ -27,6 +28,10 @@ export const resources = z
   .strict()
   .describe("Compute resources of the tier's main container, as in a Pod spec.");
 export type Resources = z.output<typeof resources>;
+
+/** A Job's retries: how many failed runs it takes before the Job counts as failed. */
+export const backoffLimit = (key: "app.migrate.backoffLimit" | "cronJobs.backoffLimit", text: string) =>
+  z.number().int().min(0).max(10).optional().describe(withDefault(key, text));
 
 /** One argv element: no shell runs it, so it needs no quoting and cannot start a second command. */
 export const commandArg = z.string().min(1).max(4096);

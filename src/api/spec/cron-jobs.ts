@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withDefault } from "../defaults.js";
-import { commandLine, namedList, processName, resources } from "./common.js";
+import { backoffLimit, commandLine, namedList, processName, resources } from "./common.js";
 
 /** Five cron fields, or one of the macros the CronJob controller knows. No `TZ=` prefix: see timeZone. */
 const SCHEDULE =
@@ -50,18 +50,10 @@ const cronJob = z
       "How late a run may still start when it was missed (the controller was down); later ones are skipped.",
     ),
     activeDeadlineSeconds: seconds(86_400, "How long one run may take before it is stopped as failed."),
-    backoffLimit: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .optional()
-      .describe(
-        withDefault(
-          "cronJobs.backoffLimit",
-          "How often a failed run is retried (each retry runs the whole command again).",
-        ),
-      ),
+    backoffLimit: backoffLimit(
+      "cronJobs.backoffLimit",
+      "How often a failed run is retried (each retry runs the whole command again).",
+    ),
     resources: resources
       .optional()
       .describe(withDefault("cronJobs.resources", "Compute resources of the job's container.")),

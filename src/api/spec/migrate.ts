@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withDefault } from "../defaults.js";
-import { commandLine } from "./common.js";
+import { backoffLimit, commandLine } from "./common.js";
 
 export const migrateSpec = z
   .object({
@@ -19,18 +19,10 @@ export const migrateSpec = z
           "How long a migration may run, retries included, before it counts as failed.",
         ),
       ),
-    backoffLimit: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .optional()
-      .describe(
-        withDefault(
-          "app.migrate.backoffLimit",
-          "Runs of the command that may fail before the migration counts as failed (a retry covers a database that was restarting).",
-        ),
-      ),
+    backoffLimit: backoffLimit(
+      "app.migrate.backoffLimit",
+      "Runs of the command that may fail before the migration counts as failed (a retry covers a database that was restarting).",
+    ),
   })
   .strict()
   .describe(

@@ -220,8 +220,13 @@ describe("a failed migration", () => {
     expect(message).toContain(`kubectl logs -n failing job/${jobOf("2.0.0-broken")}`);
     expect(message).toContain(`the app keeps running version ${versionOf("1.0.0")}`);
     expect(failed.status.migration).toMatchObject({ state: "Failed", runningVersion: versionOf("1.0.0") });
-    // The old version serves on, untouched; the failed Job stays for its logs.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The old version serves on, untouched, and waiting for a person costs no writes; the failed Job
+    // stays for its logs.
+    const reconciles0 = operator.stats.reconciles;
+    env.dc.stats.reset();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(operator.stats.reconciles - reconciles0).toBeGreaterThanOrEqual(2);
+    expect(env.dc.stats.snapshot().writes, JSON.stringify(env.dc.stats.snapshot().byVerb)).toBe(0);
     const after = (await get("Deployment", "failing", "shop-app"))!;
     expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(imageOf(after)).toBe(image("1.0.0"));

@@ -9,9 +9,13 @@ import {
   servesHttps,
 } from "./resolve-exposure.js";
 import type { AppSpec } from "./spec/app.js";
+import type { AutoscalingSpec } from "./spec/autoscaling.js";
+import type { CronJobSpec } from "./spec/cron-jobs.js";
+import type { MigrateSpec } from "./spec/migrate.js";
 import type { MediaSpec, StaticSpec } from "./spec/storage.js";
 import type { WebSpec } from "./spec/web.js";
 import type { WebAppSpec } from "./spec/webapp-spec.js";
+import type { WorkerSpec } from "./spec/workers.js";
 
 export type ResolvedApp = Required<
   Pick<
@@ -26,14 +30,36 @@ export type ResolvedApp = Required<
     | "networkPolicy"
   >
 > &
-  Omit<AppSpec, "workers" | "workerClass" | "healthCheck"> & {
+  Omit<AppSpec, "workers" | "workerClass" | "healthCheck" | "migrate"> & {
     workers: number;
     /** True when `workers` came from the CPU request rather than the spec. */
     workersDefaulted: boolean;
     workerClass: NonNullable<AppSpec["workerClass"]>;
     replicas: number;
     healthCheck: { path: string; host?: string };
+    migrate?: ResolvedMigrate;
   };
+
+export interface ResolvedMigrate extends MigrateSpec {
+  activeDeadlineSeconds: number;
+  backoffLimit: number;
+}
+
+type ExecProbe = NonNullable<WorkerSpec["livenessProbe"]>;
+export type ResolvedExecProbe = Required<ExecProbe>;
+
+export interface ResolvedWorker extends Omit<WorkerSpec, "livenessProbe" | "readinessProbe"> {
+  singleton: boolean;
+  /** The fixed count; absent while an autoscaler owns it. */
+  replicas: number | undefined;
+  livenessProbe?: ResolvedExecProbe;
+  readinessProbe?: ResolvedExecProbe;
+}
+
+export interface ResolvedCronJob extends CronJobSpec {
+  concurrencyPolicy: NonNullable<CronJobSpec["concurrencyPolicy"]>;
+  backoffLimit: number;
+}
 
 export interface ResolvedWeb extends WebSpec {
   image: string;
@@ -71,6 +97,8 @@ export interface ResolvedSpec {
   service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number };
   ingress?: ResolvedIngress;
   httpRoute?: ResolvedHttpRoute;
+  workers: ResolvedWorker[];
+  cronJobs: ResolvedCronJob[];
 }
 
 /** Workers for a CPU request: Gunicorn's advice of 2 x cores + 1, assuming one core when unset. */
@@ -82,7 +110,7 @@ export function defaultWorkers(cpuRequest: string | number | undefined): number 
 
 /** The autoscaler's bounds: minReplicas defaults to 2, or to maxReplicas when that is lower. */
 export function autoscalingBounds(
-  autoscaling: AppSpec["autoscaling"],
+  autoscaling: AutoscalingSpec | undefined,
 ): { min: number; max: number } | undefined {
   if (!autoscaling) return undefined;
   return {
@@ -123,6 +151,41 @@ function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp 
       path: app.healthCheck?.path ?? D["app.healthCheck.path"].value,
       ...(healthHost ? { host: healthHost } : {}),
     },
+    migrate: app.migrate && {
+      ...app.migrate,
+      activeDeadlineSeconds:
+        app.migrate.activeDeadlineSeconds ?? D["app.migrate.activeDeadlineSeconds"].value,
+      backoffLimit: app.migrate.backoffLimit ?? D["app.migrate.backoffLimit"].value,
+    },
+  };
+}
+
+function resolveProbe(probe: ExecProbe, kind: "livenessProbe" | "readinessProbe"): ResolvedExecProbe {
+  const D = DEFAULTS;
+  return {
+    command: probe.command,
+    periodSeconds: probe.periodSeconds ?? D[`workers.${kind}.periodSeconds`].value,
+    timeoutSeconds: probe.timeoutSeconds ?? D[`workers.${kind}.timeoutSeconds`].value,
+    failureThreshold: probe.failureThreshold ?? D[`workers.${kind}.failureThreshold`].value,
+  };
+}
+
+function resolveWorker(worker: WorkerSpec): ResolvedWorker {
+  const { livenessProbe, readinessProbe, ...rest } = worker;
+  return {
+    ...rest,
+    singleton: worker.singleton ?? DEFAULTS["workers.singleton"].value,
+    replicas: worker.autoscaling ? undefined : (worker.replicas ?? DEFAULTS["workers.replicas"].value),
+    ...(livenessProbe ? { livenessProbe: resolveProbe(livenessProbe, "livenessProbe") } : {}),
+    ...(readinessProbe ? { readinessProbe: resolveProbe(readinessProbe, "readinessProbe") } : {}),
+  };
+}
+
+function resolveCronJob(job: CronJobSpec): ResolvedCronJob {
+  return {
+    ...job,
+    concurrencyPolicy: job.concurrencyPolicy ?? DEFAULTS["cronJobs.concurrencyPolicy"].value,
+    backoffLimit: job.backoffLimit ?? DEFAULTS["cronJobs.backoffLimit"].value,
   };
 }
 
@@ -201,5 +264,7 @@ export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
       port: spec.service?.port ?? D["service.port"].value,
     },
     ...exposure,
+    workers: (spec.workers ?? []).map(resolveWorker),
+    cronJobs: (spec.cronJobs ?? []).map(resolveCronJob),
   };
 }

@@ -75,7 +75,8 @@ export async function applyChildren(
       continue;
     }
     if (live) out.observed.set(id, live);
-    if (live && desiredMatchesLive(desired, live, FIELD_MANAGER)) {
+    const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
+    if (live && (policy.createOnly || desiredMatchesLive(desired, live, FIELD_MANAGER))) {
       out.skipped++;
       continue;
     }

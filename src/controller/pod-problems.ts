@@ -40,7 +40,7 @@ function exitText(t: { reason?: string; exitCode?: number; signal?: number } | u
   return `${how}${t.reason ? ` (${t.reason})` : ""}`;
 }
 
-function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | undefined {
+function problemOf(pod: string, kind: string, c: ContainerStatus, exits: boolean): PodProblem | undefined {
   const waiting = c.state?.waiting;
   const where = `pod ${pod}: ${kind} ${c.name ?? "?"}`;
   if (waiting?.reason && STUCK.has(waiting.reason)) {
@@ -50,7 +50,7 @@ function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | 
   }
   // A crash at start shows as Error before the first back-off: no need to wait for CrashLoopBackOff.
   const term = c.state?.terminated;
-  if (term && term.exitCode !== 0 && term.reason !== "Completed") {
+  if (exits && term && term.exitCode !== 0 && term.reason !== "Completed") {
     return { reason: term.reason || "Error", message: `${where} exited with ${exitText(term)}` };
   }
   return undefined;
@@ -59,8 +59,10 @@ function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | 
 /**
  * What the pods of a tier say about containers that cannot run, one entry per pod and container
  * (pods being deleted aside: they are on their way out). Empty while everything starts normally.
+ * `exits: false` leaves out containers that ran and failed (a Job's pods: the Job retries them).
  */
-export function podProblems(pods: readonly KubeObject[]): PodProblem[] {
+export function podProblems(pods: readonly KubeObject[], opts: { exits?: boolean } = {}): PodProblem[] {
+  const exits = opts.exits ?? true;
   const out: PodProblem[] = [];
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue;
@@ -69,11 +71,11 @@ export function podProblems(pods: readonly KubeObject[]): PodProblem[] {
       containerStatuses?: ContainerStatus[];
     };
     for (const c of status.initContainerStatuses ?? []) {
-      const p = problemOf(pod.metadata.name, "init container", c);
+      const p = problemOf(pod.metadata.name, "init container", c, exits);
       if (p) out.push(p);
     }
     for (const c of status.containerStatuses ?? []) {
-      const p = problemOf(pod.metadata.name, "container", c);
+      const p = problemOf(pod.metadata.name, "container", c, exits);
       if (p) out.push(p);
     }
   }

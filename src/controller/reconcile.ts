@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { describeErrors, type WebAppStatus } from "../api/index.js";
+import { describeErrors, type WebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
 import {
   CHILD_KINDS,
+  type Child,
   childName,
   LABELS,
+  type RenderInputs,
   type RenderResult,
   TIER_ROLES,
   type TierName,
@@ -14,12 +16,14 @@ import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
 import { type ApplyOutcome, applyChildren } from "./apply-children.js";
 import { findCondition, nowRfc3339 } from "./conditions.js";
+import { observeMigration } from "./migration-status.js";
 import { childId, controllerOwnerUid } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
+import { planRollout, type RolloutPlan } from "./version-gate.js";
 
 /** How long after writing children the status waits for them to report, at most. */
 const STATUS_SETTLE_MS = 1000;
@@ -100,9 +104,13 @@ export class Reconciler {
       return outcome;
     }
 
+    const { rendered, webapp, inputs } = rendering;
+
+    // Gate: with a migration, what runs the app's code stays at the running version until it succeeds.
+    const plan = this.planRollout(webapp, rendered, inputs, key);
+
     // Apply.
-    const { rendered } = rendering;
-    const applied = mergeApplied(first, await applyChildren(raw, rendered.children, deps));
+    const applied = mergeApplied(first, await applyChildren(raw, plan.apply, deps));
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
@@ -120,7 +128,7 @@ export class Reconciler {
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
     if (applied.errors.length === 0 && !rendering.partial) {
-      const pruned = await pruneChildren(raw, rendered.objects, deps);
+      const pruned = await pruneChildren(raw, [...plan.apply.map((c) => c.object), ...plan.keep], deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
       if (pruned.deleted.length > 0) {
@@ -135,10 +143,13 @@ export class Reconciler {
 
     // Status.
     const errors = [...applied.errors, ...pruneErrors];
+    const pods = this.reader.pods(key);
     const status = computeStatus({
       generation: raw.metadata.generation,
       previous,
-      tiers: this.observeTiers(rendered, applied, this.reader.pods(key)),
+      tiers: this.observeTiers(rendered, applied, pods),
+      migration:
+        plan.migration && observeMigration(plan.migration, pods, raw.metadata.namespace ?? "default"),
       applyErrors: errors,
       conflicts: applied.conflicts,
       notServed: applied.notServed,
@@ -208,23 +219,61 @@ export class Reconciler {
         (c) => c.role !== "nginx-config" && c.role !== "web-deployment",
       );
       return {
-        rendering: { ok: true, rendered: { ...rendering.rendered, children: withoutWebTier }, partial: true },
+        rendering: {
+          ...rendering,
+          rendered: { ...rendering.rendered, children: withoutWebTier },
+          partial: true,
+        },
         first,
       };
     }
     return { rendering: this.renders.of(raw, { appServiceClusterIP: ip }), first };
   }
 
-  /** Each tier's Deployment, found by its role, as its live status and its pods report it. */
+  /** The gate's inputs, read from the caches (or from what this controller just wrote). */
+  private planRollout(
+    webapp: WebApp,
+    rendered: RenderResult,
+    inputs: RenderInputs,
+    key: string,
+  ): RolloutPlan {
+    const live = (child: Child) => {
+      const { namespace = "default", name } = child.object.metadata;
+      return this.recent.fresh(childId(child.object), this.reader.child(child.kind, namespace, name));
+    };
+    const appDeployment = rendered.children.find((c) => c.role === TIER_ROLES.app);
+    return planRollout({
+      webapp,
+      rendered,
+      inputs,
+      appDeployment: appDeployment && live(appDeployment),
+      jobs: this.reader.children(CHILD_KINDS.Job, key),
+      pods: this.reader.pods(key),
+      live,
+    });
+  }
+
+  /** Each tier's and worker's Deployment, found by its role, as its live status and its pods report it. */
   private observeTiers(rendered: RenderResult, applied: ApplyOutcome, pods: KubeObject[]) {
-    return (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
+    const live = (child: Child) => applied.observed.get(childId(child.object));
+    const tiers = (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
       const child = rendered.children.find((c) => c.role === TIER_ROLES[tier]);
       if (!child) return [];
       const tierPods = pods.filter((p) => p.metadata.labels?.[LABELS.component.key] === tier);
-      return [
-        observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)), tierPods),
-      ];
+      return [observeTier(tier, child.object.metadata.name, live(child), tierPods)];
     });
+    const workers = rendered.children
+      .filter((c) => c.role === "worker-deployment")
+      .map((child) => {
+        const name = child.object.metadata.labels?.[LABELS.process.key] ?? "";
+        const own = pods.filter(
+          (p) =>
+            p.metadata.labels?.[LABELS.component.key] === "worker" &&
+            p.metadata.labels?.[LABELS.process.key] === name,
+        );
+        return observeTier("worker", child.object.metadata.name, live(child), own, name);
+      });
+    return [...tiers, ...workers];
   }
 
   /**
@@ -247,7 +296,9 @@ export class Reconciler {
     const wasDegraded = findCondition(previous?.conditions, "Degraded");
     if (
       degraded?.status === "True" &&
-      ["RolloutFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(degraded.reason) &&
+      ["RolloutFailed", "MigrationFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(
+        degraded.reason,
+      ) &&
       (wasDegraded?.status !== "True" ||
         wasDegraded.reason !== degraded.reason ||
         wasDegraded.message !== degraded.message)

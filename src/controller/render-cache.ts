@@ -1,17 +1,20 @@
-import { type FieldError, parseWebApp } from "../api/index.js";
+import { type FieldError, parseWebApp, type WebApp } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
 import { type RenderInputs, type RenderResult, render } from "../render/index.js";
 
 /**
  * Validation and rendering, done once per WebApp spec: a WebApp is reconciled several times while its
  * children converge (each child event, the periodic resync), and its spec (so its render, which is
- * pure) changes only with its generation and its inputs from the cluster (the app Service's address). The rendered objects keep their identity between
- * reconciles, which also lets the comparison with the live children be remembered (diff.ts).
+ * pure) changes only with its generation and its inputs from the cluster (the app Service's address).
+ * The rendered objects keep their identity between reconciles, which also lets the comparison with the live children be remembered (diff.ts).
  */
 /** A valid spec's children, or what is wrong with the spec. */
 export type Rendering =
   | {
       ok: true;
+      /** The validated WebApp and the cluster's inputs it was rendered with (the version gate renders it again). */
+      webapp: WebApp;
+      inputs: RenderInputs;
       rendered: RenderResult;
       /** Some children are left out for now (the web tier, until the app Service has an address): prune nothing. */
       partial?: boolean;
@@ -42,7 +45,7 @@ export class RenderCache {
       spec: raw.spec,
     });
     const result: Rendering = parsed.ok
-      ? { ok: true, rendered: render(parsed.webapp, inputs) }
+      ? { ok: true, webapp: parsed.webapp, inputs, rendered: render(parsed.webapp, inputs) }
       : { ok: false, errors: parsed.errors };
     this.entries.delete(key);
     this.entries.set(key, { version, result });

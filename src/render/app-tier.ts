@@ -1,11 +1,9 @@
-import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import type { IMetricSpec } from "kubernetes-models/autoscaling/v2/MetricSpec";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { DEFAULTS } from "../api/defaults.js";
 import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 import { appCommand } from "./app-command.js";
+import { autoscaler } from "./autoscaler.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
 import { APP_TMP_MIB, mib, withEphemeralStorage } from "./ephemeral-storage.js";
@@ -96,7 +94,15 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
       ),
     );
   }
-  if (bounds) children.push(ctx.child("app-autoscaler", autoscaler(ctx, app, bounds)));
+  if (bounds) {
+    const hpa = autoscaler(
+      ctx.meta("app-autoscaler"),
+      ctx.childName("app-deployment"),
+      app.autoscaling!,
+      bounds,
+    );
+    children.push(ctx.child("app-autoscaler", hpa));
+  }
   if ((bounds ? bounds.min : app.replicas) > 1) {
     children.push(
       ctx.child("app-disruption-budget", disruptionBudget(ctx.meta("app-disruption-budget"), selector)),
@@ -106,39 +112,6 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     children.push(ctx.child("app-network-policy", appNetworkPolicy(ctx, app)));
   }
   return children;
-}
-
-function autoscaler(
-  ctx: RenderContext,
-  app: App,
-  bounds: { min: number; max: number },
-): IHorizontalPodAutoscaler {
-  const a = app.autoscaling!;
-  const cpu =
-    a.targetCPUUtilizationPercentage ??
-    (a.targetMemoryUtilizationPercentage
-      ? undefined
-      : DEFAULTS["app.autoscaling.targetCPUUtilizationPercentage"].value);
-  const metric = (name: "cpu" | "memory", averageUtilization: number): IMetricSpec => ({
-    type: "Resource",
-    resource: { name, target: { type: "Utilization", averageUtilization } },
-  });
-  return {
-    apiVersion: "autoscaling/v2",
-    kind: "HorizontalPodAutoscaler",
-    metadata: ctx.meta("app-autoscaler"),
-    spec: {
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ctx.childName("app-deployment") },
-      minReplicas: bounds.min,
-      maxReplicas: bounds.max,
-      metrics: [
-        ...(cpu !== undefined ? [metric("cpu", cpu)] : []),
-        ...(a.targetMemoryUtilizationPercentage !== undefined
-          ? [metric("memory", a.targetMemoryUtilizationPercentage)]
-          : []),
-      ],
-    },
-  };
 }
 
 /** Only the web pods may reach the app pods; this is what makes trusting forwarded headers safe. */

@@ -29,8 +29,8 @@ export interface RenderContext {
   readonly selectors: { readonly app: Record<string, string>; readonly web: Record<string, string> };
   /** `status.selector`: the app pods' selector as a string. */
   readonly appSelector: string;
-  /** The name of the child in a role. */
-  childName(role: ChildRole): string;
+  /** The name of the child in a role (`instance` picks one of several: a worker, a scheduled job...). */
+  childName(role: ChildRole, instance?: string): string;
   /** In-cluster DNS name of one of this WebApp's Services. */
   serviceHost(role: "entry-service" | "app-service"): string;
   /**
@@ -41,7 +41,7 @@ export interface RenderContext {
   /** Whether preStop hooks may use the pod lifecycle's sleep action (RenderInputs). */
   readonly lifecycleSleepAction: boolean;
   /** Metadata for the child in a role; `owned: false` leaves the ownerReference out (a kept claim). */
-  meta(role: ChildRole, opts?: { component?: Component; owned?: boolean }): ChildMeta;
+  meta(role: ChildRole, opts?: { component?: Component; owned?: boolean; instance?: string }): ChildMeta;
   /** A child in a role, with its kind from the table. */
   child(role: ChildRole, object: object): Child;
 }
@@ -68,7 +68,7 @@ export function renderContext(webapp: WebApp, inputs: RenderInputs = {}): Render
     owner,
     selectors,
     appSelector: selectorString(selectors.app),
-    childName: (role) => childName(name, role),
+    childName: (role, instance) => childName(name, role, instance),
     serviceHost,
     appServiceAddress:
       inputs.appServiceClusterIP === undefined
@@ -77,7 +77,7 @@ export function renderContext(webapp: WebApp, inputs: RenderInputs = {}): Render
     lifecycleSleepAction: inputs.lifecycleSleepAction ?? true,
     meta(role, opts = {}) {
       return {
-        name: childName(name, role),
+        name: childName(name, role, opts.instance),
         namespace,
         labels: childLabels(name, opts.component ?? CHILD_ROLES[role].component),
         ...(owner && opts.owned !== false ? { ownerReferences: [owner] } : {}),

@@ -1,5 +1,6 @@
 import type { WebApp } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
+import { renderAppLifecycle, runsAppVersion } from "./app-lifecycle.js";
 import { renderAppTier } from "./app-tier.js";
 import type { Child } from "./child-kinds.js";
 import { renderContext } from "./context.js";
@@ -12,6 +13,7 @@ import { specWarnings } from "./warnings.js";
 import { renderWebTier } from "./web-tier.js";
 
 export type { KubeObject } from "../api/kube-object.js";
+export { APP_VERSION_ANNOTATION } from "./app-version.js";
 export {
   ALL_CHILD_KINDS,
   CHILD_KINDS,
@@ -48,6 +50,11 @@ export interface RenderResult {
   appSelector: string | undefined;
   /** Whether an autoscaler owns the app tier's replica count (then the operator never writes it). */
   autoscaled: boolean;
+  /**
+   * The app version (a hash of the image and of the command, env and envFrom its migration sees), when
+   * the app has a migration; its Job is the child in role `migration-job`.
+   */
+  appVersion: string | undefined;
 }
 
 /**
@@ -57,14 +64,15 @@ export interface RenderResult {
 export function render(webapp: WebApp, inputs: RenderInputs = {}): RenderResult {
   const ctx = renderContext(webapp, inputs);
   const { spec } = ctx;
+  const lifecycle = spec.app ? renderAppLifecycle(ctx, spec.app, renderAppTier(ctx, spec.app)) : undefined;
   const children: Child[] = [
     ...renderClaims(ctx),
     ...(spec.web ? renderWebTier(ctx, spec.web) : []),
-    ...(spec.app ? renderAppTier(ctx, spec.app) : []),
+    ...(lifecycle?.children ?? []),
     renderEntryService(ctx),
     ...renderIngress(ctx),
     ...renderHttpRoute(ctx),
-  ];
+  ].map((c) => (runsAppVersion(ctx, c.role) ? { ...c, versioned: true } : c));
   return {
     children,
     objects: children.map((c) => c.object),
@@ -73,5 +81,6 @@ export function render(webapp: WebApp, inputs: RenderInputs = {}): RenderResult 
     clusterUrl: clusterUrl(ctx),
     appSelector: spec.app ? ctx.appSelector : undefined,
     autoscaled: spec.app?.autoscaling !== undefined,
+    appVersion: lifecycle?.version,
   };
 }

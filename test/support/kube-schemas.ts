@@ -2,6 +2,8 @@ import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitorin
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
@@ -28,6 +30,8 @@ const MODELS: Record<string, ModelClass> = {
   "networking.k8s.io/v1/Ingress": Ingress,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "batch/v1/Job": Job,
+  "batch/v1/CronJob": CronJob,
   // The Helm chart's kinds.
   "v1/ServiceAccount": ServiceAccount,
   "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,

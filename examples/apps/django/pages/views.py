@@ -1,12 +1,14 @@
 import os
 import time
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from .middleware import INSTANCE
+from .models import Heartbeat
 
 SLOW_MAX_MS = 60_000
 UPLOAD_CHUNK = 64 * 1024
@@ -81,3 +83,12 @@ def upload(request):
     while chunk := request.read(UPLOAD_CHUNK):
         total += len(chunk)
     return JsonResponse({"pid": os.getpid(), "bytes": total})
+
+
+@require_GET
+def heartbeats(request):
+    """What the workers wrote (`manage.py worker`), every column of the table as this version knows it."""
+    if not settings.DATABASE_PATH:
+        return JsonResponse({"error": "no database: set DATABASE_PATH"}, status=503)
+    rows = list(Heartbeat.objects.order_by("worker").values())
+    return JsonResponse({"instance": INSTANCE, "heartbeats": rows})

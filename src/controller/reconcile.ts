@@ -25,8 +25,14 @@ import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
 import { planRollout, type RolloutPlan } from "./version-gate.js";
 
-/** How long after writing children the status waits for them to report, at most. */
+/** How often a status waiting for freshly written children looks again. */
 const STATUS_SETTLE_MS = 1000;
+
+/**
+ * How long after writing children the status waits, at most, for the Deployment controller to
+ * observe them (a busy controller manager can take seconds). Past this, the status says they roll out.
+ */
+const STATUS_SETTLE_LIMIT_MS = 5000;
 
 /** How often a WebApp waiting for a person (a name conflict, a missing kind) is looked at again. */
 const NEEDS_ATTENTION_RECHECK_MS = 60_000;
@@ -53,6 +59,8 @@ export interface ReconcileOutcome {
 export class Reconciler {
   private readonly recent: RecentWrites;
   private readonly renders = new RenderCache();
+  /** WebApps whose children were written and whose status waits for them to report: since when. */
+  private readonly settlingSince = new Map<string, number>();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -144,10 +152,11 @@ export class Reconciler {
     // Status.
     const errors = [...applied.errors, ...pruneErrors];
     const pods = this.reader.pods(key);
+    const tiers = this.observeTiers(rendered, applied, pods);
     const status = computeStatus({
       generation: raw.metadata.generation,
       previous,
-      tiers: this.observeTiers(rendered, applied, pods),
+      tiers,
       migration:
         plan.migration && observeMigration(plan.migration, pods, raw.metadata.namespace ?? "default"),
       applyErrors: errors,
@@ -162,14 +171,21 @@ export class Reconciler {
     // Children written just now report their new state in a moment (the Deployment controller
     // answers within milliseconds): a status showing only that they are rolling out would be
     // rewritten at once. Look again shortly instead; the status written then says where they are.
+    // Until the Deployment controller has observed what was written, "rolling out" is all a status
+    // could say: it waits for that too (bounded, and only after a write of ours).
+    const since = this.settlingSince.get(key) ?? (applied.changed.length > 0 ? this.clock() : undefined);
     const settling =
-      applied.changed.length > 0 &&
+      since !== undefined &&
+      this.clock() - since < STATUS_SETTLE_LIMIT_MS &&
       errors.length === 0 &&
-      findCondition(status.conditions, "Ready")?.reason === "RollingOut";
+      findCondition(status.conditions, "Ready")?.reason === "RollingOut" &&
+      (applied.changed.length > 0 || tiers.some((t) => !t.observed));
     if (settling) {
+      this.settlingSince.set(key, since);
       log.debug({ changed: applied.changed }, "children written, status after they report");
       return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
+    this.settlingSince.delete(key);
     outcome.statusWritten = await this.writeStatus(raw, previous, status);
     // Events about conditions after the status they describe is written: a failed status write
     // records nothing, so its retry cannot repeat an event.

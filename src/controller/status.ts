@@ -22,6 +22,8 @@ export interface TierObservation {
   replicas: number;
   readyReplicas: number;
   updatedReplicas: number;
+  /** The Deployment controller has seen its latest spec (observedGeneration). */
+  observed: boolean;
   /** The Deployment controller has seen its latest spec and every pod runs it and is ready. */
   complete: boolean;
   /** Deployment condition Progressing=False, reason ProgressDeadlineExceeded. */
@@ -76,6 +78,7 @@ export function observeTier(
     replicas,
     readyReplicas,
     updatedReplicas,
+    observed: seen,
     complete,
     ...(stuck
       ? { failedMessage: `Deployment ${deploymentName}: ${stuck.message ?? "progress deadline exceeded"}` }

@@ -12,6 +12,7 @@ const appTier = {
   replicas: 2,
   readyReplicas: 2,
   updatedReplicas: 2,
+  observed: true,
   complete: true,
 };
 const base = {

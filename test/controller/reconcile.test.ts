@@ -71,6 +71,59 @@ describe("Reconciler", () => {
     expect(h.events.map((e) => e.reason)).toContain("Ready");
   });
 
+  it("after a spec change, the status waits (bounded) for the Deployment controller to observe it", async () => {
+    let now = Date.parse("2026-12-01T10:00:00Z");
+    const h = reconcileHarness({ clock: () => now });
+    h.webapp("shop", { app, web: {} });
+    // Every Deployment as its controller reports it: the generation observed, all pods ready.
+    const deploymentsReport = (observed: boolean) => {
+      for (const name of ["shop-app", "shop-web"]) {
+        const d = h.get("Deployment", name)!;
+        const generation = Number(d.metadata.resourceVersion);
+        h.objects.set(`Deployment/store/${name}`, {
+          ...d,
+          metadata: { ...d.metadata, generation },
+          status: {
+            observedGeneration: observed ? generation : generation - 1,
+            replicas: 2,
+            readyReplicas: 2,
+            updatedReplicas: 2,
+            availableReplicas: 2,
+          },
+        });
+      }
+    };
+    await h.reconciler.reconcile("store/shop");
+    deploymentsReport(true);
+    await h.reconciler.reconcile("store/shop");
+    expect(h.condition("shop")).toMatchObject({ status: "True" });
+
+    // A new image: the app Deployment is written; its controller has not looked at it yet.
+    h.webapp("shop", { app: { ...app, image: "registry.example.com/shop:1.4.3" }, web: {} });
+    h.writes.length = 0;
+    await h.reconciler.reconcile("store/shop");
+    expect(h.writes).toEqual(["apply Deployment/shop-app"]);
+    deploymentsReport(false);
+    now += 2000;
+    const waiting = await h.reconciler.reconcile("store/shop");
+    expect(waiting).toMatchObject({ statusWritten: false, requeueAfterMs: expect.any(Number) });
+    // Observed and rolled: one status write for the whole change, no event (Ready all along).
+    deploymentsReport(true);
+    now += 500;
+    await h.reconciler.reconcile("store/shop");
+    expect(h.writes).toEqual(["apply Deployment/shop-app", "status store/shop"]);
+    expect(h.condition("shop")).toMatchObject({ status: "True", observedGeneration: 2 });
+
+    // A Deployment controller that never answers: past the limit, the status says it rolls out.
+    h.webapp("shop", { app: { ...app, image: "registry.example.com/shop:1.4.4" }, web: {} });
+    await h.reconciler.reconcile("store/shop");
+    deploymentsReport(false);
+    now += 6000;
+    const late = await h.reconciler.reconcile("store/shop");
+    expect(late.statusWritten).toBe(true);
+    expect(h.condition("shop")).toMatchObject({ status: "False", reason: "RollingOut" });
+  });
+
   it("prunes children no longer desired (the HPA after autoscaling is removed), nothing else", async () => {
     const h = harness({ app: { ...app, autoscaling: { maxReplicas: 5 } }, web: {} });
     await h.reconciler.reconcile("store/shop");

@@ -61,6 +61,7 @@ const tier = (complete: boolean, failedMessage?: string) => ({
   replicas: 2,
   readyReplicas: complete ? 2 : 1,
   updatedReplicas: 2,
+  observed: true,
   complete,
   ...(failedMessage ? { failedMessage } : {}),
 });

@@ -7,7 +7,7 @@
  * and the PersistentVolume go; a PersistentVolume created with Retain keeps both, phase Released.
  * A claim naming an existing Available PersistentVolume (spec.volumeName) is bound to that one.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoredEvent } from "../storage/store.js";
@@ -34,7 +34,11 @@ export class VolumeProvisioner extends Controller {
   }
 
   private workDir(): string {
-    if (!this.root) this.root = mkdtempSync(join(tmpdir(), "devcluster-volumes-"));
+    if (!this.root) {
+      this.root = mkdtempSync(join(tmpdir(), "devcluster-volumes-"));
+      // mkdtemp makes it 0700: a pod running as a non-root user could not reach its volume inside.
+      chmodSync(this.root, 0o755);
+    }
     mkdirSync(this.root, { recursive: true });
     return this.root;
   }
@@ -69,7 +73,10 @@ export class VolumeProvisioner extends Controller {
     const requests =
       isObject(spec.resources) && isObject(spec.resources.requests) ? spec.resources.requests : {};
     const path = join(this.workDir(), name);
-    mkdirSync(path, { recursive: true, mode: 0o777 });
+    mkdirSync(path, { recursive: true });
+    // World-writable as local-path provisioners make them (the umask would leave 0755): a pod's
+    // non-root user must be able to write its claim, and fsGroup does not apply to host paths.
+    chmodSync(path, 0o777);
     const pvSpec: JsonObject = {
       capacity: { storage: requests.storage ?? "1Gi" },
       accessModes: spec.accessModes ?? ["ReadWriteOnce"],

@@ -16,7 +16,12 @@ import { webappObject } from "../../fixtures/webapps.js";
  * show them (they are not labelled as ours).
  */
 export function reconcileHarness(
-  opts: { logger?: Logger; hidden?: Set<string>; served?: (t: ResourceType) => boolean } = {},
+  opts: {
+    logger?: Logger;
+    hidden?: Set<string>;
+    served?: (t: ResourceType) => boolean;
+    clock?: () => number;
+  } = {},
 ) {
   const objects = new Map<string, KubeObject>();
   /** Objects as they were before our apply added to someone else's, for a release to restore. */
@@ -101,6 +106,12 @@ export function reconcileHarness(
             managedFields: [...managers].map((manager) => ({ manager, operation: "Apply" })),
           },
         };
+        if (type.kind === "Deployment") {
+          // The Deployment controller observes a written Deployment at once (its pods are another matter).
+          const generation = rv - 1;
+          Object.assign(stored.metadata, { generation });
+          Object.assign(stored, { status: { observedGeneration: generation } });
+        }
         objects.set(key, stored);
         return stored;
       },
@@ -122,7 +133,7 @@ export function reconcileHarness(
       "test",
     ),
     opts.logger ?? pino({ level: "silent" }),
-    Date.now,
+    opts.clock ?? Date.now,
     0, // this cache is the store itself: it never lags behind a write
   );
 

@@ -22,7 +22,15 @@ export type Rendering =
   | { ok: false; errors: FieldError[] };
 
 export class RenderCache {
-  private readonly entries = new Map<string, { version: string; result: Rendering }>();
+  /** Per WebApp: its spec generation, the validation of that spec, and its last render. */
+  private readonly entries = new Map<
+    string,
+    {
+      generation: string;
+      parsed: ReturnType<typeof parseWebApp>;
+      rendered?: { inputs: string; result: Rendering };
+    }
+  >();
 
   constructor(private readonly limit = 5000) {}
 
@@ -30,26 +38,28 @@ export class RenderCache {
     const key = raw.metadata.uid ?? `${raw.metadata.namespace}/${raw.metadata.name}`;
     // The generation moves with every spec change; an object without one (never, for a CRD with a
     // status subresource) falls back to its resourceVersion.
-    const version = `${raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`}|${inputs.appServiceClusterIP ?? ""}`;
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version) {
-      this.entries.delete(key);
-      this.entries.set(key, hit); // most recently used last
-      return hit.result;
+    const generation = String(raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`);
+    const inputsKey = inputs.appServiceClusterIP ?? "";
+    let entry = this.entries.get(key);
+    if (entry?.generation !== generation) {
+      // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
+      const parsed = parseWebApp({
+        apiVersion: raw.apiVersion,
+        kind: raw.kind,
+        metadata: raw.metadata,
+        spec: raw.spec,
+      });
+      entry = { generation, parsed };
     }
-    // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
-    const parsed = parseWebApp({
-      apiVersion: raw.apiVersion,
-      kind: raw.kind,
-      metadata: raw.metadata,
-      spec: raw.spec,
-    });
+    this.entries.delete(key);
+    this.entries.set(key, entry); // most recently used last
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+    if (entry.rendered?.inputs === inputsKey) return entry.rendered.result;
+    const { parsed } = entry;
     const result: Rendering = parsed.ok
       ? { ok: true, webapp: parsed.webapp, inputs, rendered: render(parsed.webapp, inputs) }
       : { ok: false, errors: parsed.errors };
-    this.entries.delete(key);
-    this.entries.set(key, { version, result });
-    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+    entry.rendered = { inputs: inputsKey, result };
     return result;
   }
 }

@@ -489,6 +489,9 @@ export class Manager {
           result: result?.requeueAfterMs ? "requeue_after" : "success",
         });
         if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs, "high");
+        // Reconciles are level-triggered: after one that succeeded and asks for no other look, a
+        // look scheduled earlier (a settle, a retry) would only repeat it.
+        else this.queue.cancelAfter(key);
       } catch (err) {
         this.stats.errors++;
         this.metrics.reconcileTotal.inc({ ...labels, result: "error" });

@@ -178,6 +178,14 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
+  /** Drops the key's scheduled add, if any (keys already waiting stay). */
+  cancelAfter(key: string): void {
+    const pending = this.timers.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.timers.delete(key);
+  }
+
   /** Re-adds a failed key after its backoff; `minMs` honours a server's Retry-After. */
   addRateLimited(key: string, minMs = 0): void {
     this.observer.retried?.();

@@ -36,6 +36,16 @@ describe("WorkQueue", () => {
     expect(await q.get()).toBe("ns/b");
   });
 
+  it("cancels a key's scheduled add (a reconcile that succeeded made it moot)", async () => {
+    const q = new WorkQueue();
+    q.addAfter("ns/a", 30);
+    q.addAfter("ns/b", 30);
+    q.cancelAfter("ns/a");
+    await new Promise((r) => setTimeout(r, 80));
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe("ns/b");
+  });
+
   it("never hands out a key being processed; re-adds it when done", async () => {
     const q = new WorkQueue();
     q.add("ns/a");

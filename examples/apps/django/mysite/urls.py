@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/headers", views.headers, name="headers"),
     path("slow", views.slow, name="slow"),
     path("upload", views.upload, name="upload"),
+    path("media-uploads/<str:name>", views.media_upload, name="media-upload"),
     # /healthz is answered by pages.health.HealthCheckMiddleware before any Host check.
 ]

@@ -37,6 +37,7 @@ import { Operations, systemContext } from "./writes/operations.js";
 
 export type { WorkloadControllerOptions } from "./controllers/workload-controllers.js";
 export type { FaultHandle, FaultResponse, FaultSpec } from "./http/faults.js";
+export { loadImageMap, missingPrograms } from "./node/image-map.js";
 export type { NodeAgentOptions } from "./node/index.js";
 export type { ProxiedPort, ServiceAddress, ServiceProxyOptions } from "./proxy/service-proxy.js";
 export type { KubeObject } from "./types.js";
@@ -128,9 +129,12 @@ export class DevCluster {
     const sim = options.simulateWorkloads;
     if (sim && options.workloadControllers)
       throw new Error("simulateWorkloads and workloadControllers both write workload status: choose one");
+    // With the workload controllers, the simulator keeps only the autoscalers' part (no HPA controller
+    // of its own: minReplicas and maxReplicas are enforced, there is no metrics server).
     this.simulator = new WorkloadSimulator(this.store, this.registry, this.ops, {
-      enabled: Boolean(sim),
+      enabled: Boolean(sim) || Boolean(options.workloadControllers),
       readyDelayMs: typeof sim === "object" ? (sim.readyDelayMs ?? 0) : 0,
+      autoscalersOnly: !sim && Boolean(options.workloadControllers),
     });
     this.bootstrap();
     const wc = options.workloadControllers;

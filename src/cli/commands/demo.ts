@@ -1,31 +1,63 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PatchStrategy } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { WEBAPP_TYPE } from "../../controller/webapp-controller.js";
 import type { KubeClient } from "../../kube/client.js";
-import { type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
+import { isConflict } from "../../kube/errors.js";
+import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
 import { ALL_CHILD_KINDS } from "../../render/index.js";
 import { createLogger } from "../../runtime/logger.js";
 import { parseYamlStream } from "../../util/yaml.js";
 import { type Command, type CommandIO, UsageError } from "../command.js";
-import { ROOT, startDevEnvironment } from "../dev/environment.js";
+import { type DevCluster, ROOT, startDevEnvironment } from "../dev/environment.js";
+import { loadDevCluster } from "../dev/load-devcluster.js";
 import { parseFlags } from "../flags.js";
 
 const help = `Usage: webapp-operator demo [options]   (or: npm run demo)
 
-Starts a SIMULATED Kubernetes API server in this process (no containers run: a workload simulator
-marks pods ready), installs the WebApp CRD, runs the operator against it, applies every WebApp in
-examples/, waits until each is Ready, and prints them and their children the way kubectl does.
-Then it keeps running until Ctrl-C, with a kubeconfig written so you can explore with kubectl.
+Starts an embedded Kubernetes API server in this process, installs the WebApp CRD, runs the
+operator against it, applies every WebApp in examples/, waits until each is Ready, and prints them
+and their children the way kubectl does. Then it keeps running until Ctrl-C, with a kubeconfig
+written so you can explore with kubectl.
+
+When nginx, Gunicorn, uWSGI, Flask and Django are installed (the Debian packages .ci/run installs),
+the cluster has a node agent that runs every pod as real processes on this machine: NGINX in front
+of Gunicorn and uWSGI running the sample apps, reachable on the local ports the demo prints.
+Otherwise it is a SIMULATED cluster: no containers run, a simulator marks each Deployment's pods
+ready; the demo says which, and why.
 
 Options:
   --port N               API server port on 127.0.0.1 (default: any free port)
   --kubeconfig-out PATH  where to write the kubeconfig (default: .tmp/demo/kubeconfig)
   --examples DIR         directory of WebApp manifests (default: examples/)
+  --simulated            simulate the workloads even when the programs to run them are installed
   --exit-when-ready      stop once everything is Ready instead of waiting for Ctrl-C
   --log-level LEVEL      operator log level on stderr (default: silent)
 `;
+
+/** The image map of the examples' images: which local programs and folders run them. */
+const IMAGE_MAP = join(ROOT, "examples", "apps", "image-map.yaml");
+/** The sample apps' Python packages, which the image map's programs import. */
+const PYTHON_MODULES = ["flask", "django"];
+
+/** Why the examples cannot run for real here (missing programs or Python modules); empty when they can. */
+async function missingForNodeAgent(): Promise<string[]> {
+  const { loadImageMap, missingPrograms } = await loadDevCluster();
+  const missing = missingPrograms(loadImageMap(IMAGE_MAP));
+  const probe = spawnSync("/usr/bin/python3", ["-c", `import ${PYTHON_MODULES.join(", ")}`], {
+    stdio: "ignore",
+  });
+  if (probe.status !== 0) missing.push(`python3 modules ${PYTHON_MODULES.join(", ")}`);
+  return missing;
+}
+
+/** Secrets the examples name, created as a user would (the Django example reads SECRET_KEY from one). */
+const EXAMPLE_SECRETS = [
+  { name: "django-shop-secrets", data: { SECRET_KEY: () => randomBytes(32).toString("hex") } },
+];
 
 const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
 
@@ -83,6 +115,7 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     port: {},
     "kubeconfig-out": {},
     examples: {},
+    simulated: { boolean: true },
     "exit-when-ready": { boolean: true },
     "log-level": {},
   });
@@ -95,11 +128,24 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
 
   const say = (text: string) => io.stdout.write(`${text}\n`);
   say("== webapp-operator demo ==");
-  say("NOTE: this is a SIMULATED cluster: an embedded Kubernetes API server in this process.");
-  say("      No containers run; a simulator marks the pods of each Deployment ready.");
+  const missing = flags.bool("simulated") ? ["(--simulated)"] : await missingForNodeAgent();
+  const runsPods = missing.length === 0;
+  if (runsPods) {
+    say("An embedded Kubernetes API server in this process, with a node agent that runs every pod as");
+    say("real processes on this machine (NGINX, Gunicorn, uWSGI and the sample apps in examples/apps/).");
+  } else {
+    say("NOTE: this is a SIMULATED cluster: an embedded Kubernetes API server in this process.");
+    say("      No containers run; a simulator marks the pods of each Deployment ready.");
+    say(`      (Running the pods for real needs: ${missing.join(", ")}; bash .ci/run installs them.)`);
+  }
   mkdirSync(resolve(kubeconfigPath, ".."), { recursive: true });
   const env = await startDevEnvironment({
-    cluster: { ...(port !== undefined ? { port } : {}), simulateWorkloads: { readyDelayMs: 1500 } },
+    cluster: {
+      ...(port !== undefined ? { port } : {}),
+      ...(runsPods
+        ? { nodeAgent: { imageMap: IMAGE_MAP } }
+        : { simulateWorkloads: { readyDelayMs: 1500 } }),
+    },
     kubeconfigPath,
     userAgent: "webapp-operator-demo",
   });
@@ -117,6 +163,23 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
 
   const namespace = "default";
   await env.createNamespace(namespace);
+  for (const secret of EXAMPLE_SECRETS) {
+    const data = Object.fromEntries(
+      Object.entries(secret.data).map(([k, make]) => [k, Buffer.from(make()).toString("base64")]),
+    );
+    await client
+      .create({ apiVersion: "v1", kind: "Secret", plural: "secrets" }, namespace, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: secret.name, namespace },
+        type: "Opaque",
+        data,
+      })
+      .catch((err) => {
+        if (!isConflict(err)) throw err;
+      });
+    say(`secret/${secret.name} created (a random ${Object.keys(secret.data).join(", ")})`);
+  }
   for (const wa of webapps) {
     // As `kubectl apply --server-side` would: the user's field manager, not the operator's.
     await client.transport.request("PATCH", resourcePath(WEBAPP_TYPE, namespace, wa.metadata.name), {
@@ -146,19 +209,21 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  for (const type of [WEBAPP_TYPE, ...ALL_CHILD_KINDS]) {
+  for (const type of [WEBAPP_TYPE, ...ALL_CHILD_KINDS, ...(runsPods ? [Kinds.Pod] : [])]) {
     await printGet(client, io, type, namespace);
   }
+  if (runsPods) await printUrls(env.cluster, client, io, namespace);
 
   if (flags.bool("exit-when-ready")) {
     await env.stop();
     return 0;
   }
   say("");
-  say("The simulated cluster keeps running. Try, in another terminal:");
+  say(`The ${runsPods ? "cluster" : "simulated cluster"} keeps running. Try, in another terminal:`);
   say(`  export KUBECONFIG=${kubeconfigPath}`);
   say("  kubectl get webapps            # kubectl: ./hack/kube-tools.sh prints its directory");
   say("  kubectl scale webapp/flask-demo --replicas=4 && kubectl get deploy");
+  if (runsPods) say("  kubectl get pods; kubectl logs deploy/flask-demo-app");
   say("Press Ctrl-C to stop.");
   await new Promise<void>((resolveStop) => {
     process.once("SIGINT", () => resolveStop());
@@ -167,6 +232,29 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
   say("Stopping...");
   await env.stop();
   return 0;
+}
+
+/**
+ * Where each WebApp answers on this machine: its entry Service's port on 127.0.0.1 (kube-proxy's host
+ * listener), with the Host header its app expects when it checks one (Django's ALLOWED_HOSTS).
+ */
+async function printUrls(
+  cluster: DevCluster,
+  client: KubeClient,
+  io: CommandIO,
+  namespace: string,
+): Promise<void> {
+  const { items } = await client.list(WEBAPP_TYPE, namespace);
+  io.stdout.write("\nWhere each WebApp answers on this machine (through its entry Service):\n");
+  for (const wa of items) {
+    const spec = wa.spec as { ingress?: { host?: string }; service?: { port?: number } };
+    const address = await cluster.serviceAddress(namespace, wa.metadata.name, spec.service?.port ?? 80);
+    const url = `http://${address.host}:${address.port}/`;
+    const host = spec.ingress?.host;
+    io.stdout.write(
+      `  ${wa.metadata.name.padEnd(16)} ${url}${host ? `   (Host: ${host}: curl -H 'Host: ${host}' ${url})` : ""}\n`,
+    );
+  }
 }
 
 export const demoCommand: Command = {

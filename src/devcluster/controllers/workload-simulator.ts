@@ -20,6 +20,12 @@ const PVCS = "/persistentvolumeclaims";
 export interface SimulatorOptions {
   enabled: boolean;
   readyDelayMs: number;
+  /**
+   * Only the autoscalers: keep each HPA's target within minReplicas and maxReplicas and report HPA
+   * status, as the HPA controller does without a metrics server. For clusters whose Deployments and
+   * claims are handled by the workload controllers.
+   */
+  autoscalersOnly?: boolean;
 }
 
 function num(v: unknown, fallback = 0): number {
@@ -87,14 +93,15 @@ export class WorkloadSimulator {
     if (!this.options.enabled || e.type === "DELETED") return;
     const key = `${e.object.metadata.namespace}/${e.object.metadata.name}`;
     if (e.storageKey === DEPLOYMENTS) {
-      this.queue.add(`${DEPLOYMENTS}|${key}`);
+      if (!this.options.autoscalersOnly) this.queue.add(`${DEPLOYMENTS}|${key}`);
       for (const hpa of this.store.list(HPAS, e.object.metadata.namespace)) {
         const ref = isObject(hpa.spec) && isObject(hpa.spec.scaleTargetRef) ? hpa.spec.scaleTargetRef : {};
         if (ref.kind === "Deployment" && ref.name === e.object.metadata.name)
           this.queue.add(`${HPAS}|${hpa.metadata.namespace}/${hpa.metadata.name}`);
       }
     } else if (e.storageKey === HPAS) this.queue.add(`${HPAS}|${key}`);
-    else if (e.storageKey === PVCS) this.queue.add(`${PVCS}|${key}`, this.options.readyDelayMs);
+    else if (e.storageKey === PVCS && !this.options.autoscalersOnly)
+      this.queue.add(`${PVCS}|${key}`, this.options.readyDelayMs);
   }
 
   private type(storageKey: string): ResourceType {

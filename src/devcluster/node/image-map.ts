@@ -18,7 +18,7 @@
  *       programEnv: { uwsgi: { UWSGI_PLUGIN: python3 } }
  *       command: [gunicorn, app:app]                # the image's ENTRYPOINT + CMD, when a pod sets none
  */
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import * as yaml from "js-yaml";
 import { isObject, type JsonObject } from "../types.js";
@@ -192,4 +192,22 @@ export function loadImageMap(path: string): ImageMap {
 export function findImage(map: ImageMap, image: string): ImageDefinition | undefined {
   const repo = repositoryOf(image);
   return map.images.find((d) => d.repository === repo);
+}
+
+/**
+ * The host programs a map names that are missing or not executable here: with any, the images
+ * that name them cannot run (a demo falls back to simulating its workloads).
+ */
+export function missingPrograms(map: ImageMap): string[] {
+  const missing = new Set<string>();
+  for (const image of map.images) {
+    for (const path of Object.values(image.programs)) {
+      try {
+        accessSync(path, constants.X_OK);
+      } catch {
+        missing.add(path);
+      }
+    }
+  }
+  return [...missing].sort();
 }

@@ -4,7 +4,7 @@
  *
  *   const cluster = await startDevCluster({ nodeAgent: { imageMap: "examples/apps/image-map.yaml" } });
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ApiError } from "../errors.js";
@@ -78,6 +78,7 @@ export class NodeAgent {
     this.ips = new PodIpAllocator(this.podCidr);
     this.ownsRootDir = options.rootDir === undefined;
     this.rootDir = options.rootDir ?? mkdtempSync(join(tmpdir(), "devcluster-node-"));
+    mkdirSync(this.rootDir, { recursive: true });
     chmodSync(this.rootDir, 0o755);
     this.ctx = systemContext(`system:node:${this.nodeName}`, "kubelet");
     this.ctx.user.groups = ["system:nodes", "system:masters", "system:authenticated"];

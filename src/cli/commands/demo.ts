@@ -142,9 +142,7 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
   const env = await startDevEnvironment({
     cluster: {
       ...(port !== undefined ? { port } : {}),
-      ...(runsPods
-        ? { nodeAgent: { imageMap: IMAGE_MAP } }
-        : { simulateWorkloads: { readyDelayMs: 1500 } }),
+      ...(runsPods ? { nodeAgent: { imageMap: IMAGE_MAP } } : { simulateWorkloads: { readyDelayMs: 1500 } }),
     },
     kubeconfigPath,
     userAgent: "webapp-operator-demo",

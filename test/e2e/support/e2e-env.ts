@@ -1,0 +1,113 @@
+/**
+ * One end-to-end environment per test file: the operator on the node agent (hack/lib/node-agent-env.ts)
+ * driven by the real kubectl 1.35, as a user drives a cluster. Outside CI, missing programs (nginx, the
+ * app servers, kubectl) skip the suite loudly; in CI they fail it.
+ */
+import { rmSync } from "node:fs";
+import { DATA_PLANE_REQUIREMENTS } from "../../../hack/lib/harness/index.js";
+import { type HttpResponse, httpRequest } from "../../../hack/lib/http.js";
+import { type NodeAgentEnv, startNodeAgentEnv } from "../../../hack/lib/node-agent-env.js";
+import { condition, waitFor } from "../../../hack/lib/operator-env.js";
+import { dataPlaneAvailability } from "../../../hack/lib/tools.js";
+import { WEBAPP_TYPE } from "../../../src/controller/webapp-controller.js";
+import type { KubeObject } from "../../../src/kube/resources.js";
+import { findKubectl, Kubectl } from "../../devcluster/kubectl-runner.js";
+
+export interface E2eAvailability {
+  skip: boolean;
+  missing: string[];
+  kubectl: string | undefined;
+}
+
+/** Whether an e2e suite can run here; call once per file, at the top. */
+export function e2eAvailability(suite: string): E2eAvailability {
+  const tools = dataPlaneAvailability(suite, DATA_PLANE_REQUIREMENTS);
+  const kubectl = tools.skip ? undefined : findKubectl();
+  return { skip: tools.skip || kubectl === undefined, missing: tools.missing, kubectl };
+}
+
+export interface E2e {
+  env: NodeAgentEnv;
+  kubectl: Kubectl;
+  /** `kubectl apply -f -` of a manifest; returns kubectl's output. */
+  apply(manifest: KubeObject | string): Promise<string>;
+  /** Where the host reaches a Service's first port through kube-proxy. */
+  address(name: string): Promise<{ host: string; port: number }>;
+  /** One HTTP request to a Service's first port. */
+  request(
+    service: string,
+    path: string,
+    init?: { method?: string; headers?: Record<string, string | number>; body?: Buffer | string },
+  ): Promise<HttpResponse>;
+  webapp(name: string): Promise<KubeObject>;
+  /** Waits for Ready=True of the WebApp's current generation; the error shows its conditions. */
+  waitReady(name: string, timeoutMs?: number): Promise<KubeObject>;
+  stop(): Promise<void>;
+}
+
+export const NAMESPACE = "default";
+
+/** Starts the environment; `octet` must be this file's own (see NodeAgentEnvOptions). */
+export async function startE2e(octet: number, kubectlBin: string): Promise<E2e> {
+  const env = await startNodeAgentEnv({ octet });
+  const kubectl = new Kubectl(kubectlBin, env.dc);
+  const address = (name: string) => env.dc.serviceAddress(NAMESPACE, name, undefined, 20_000);
+  const webapp = (name: string) => env.client.get(WEBAPP_TYPE, NAMESPACE, name);
+  return {
+    env,
+    kubectl,
+    apply: (manifest) =>
+      kubectl.ok(["apply", "-n", NAMESPACE, "-f", "-"], {
+        input: typeof manifest === "string" ? manifest : JSON.stringify(manifest),
+      }),
+    address,
+    async request(service, path, init = {}) {
+      const { host, port } = await address(service);
+      return httpRequest({ host, port, path, timeoutMs: 15_000, ...init });
+    },
+    webapp,
+    async waitReady(name, timeoutMs = 90_000) {
+      let last: KubeObject | undefined;
+      try {
+        return await waitFor(
+          async () => {
+            last = await webapp(name);
+            const ready = condition(last, "Ready");
+            const observed = (last.status as { observedGeneration?: number } | undefined)?.observedGeneration;
+            return ready?.status === "True" && observed === last.metadata.generation ? last : undefined;
+          },
+          { timeoutMs, intervalMs: 200, message: `${name} Ready=True` },
+        );
+      } catch (err) {
+        const conditions = (last?.status as { conditions?: unknown } | undefined)?.conditions;
+        throw new Error(
+          `${(err as Error).message}\nconditions: ${JSON.stringify(conditions, null, 1)}\n` +
+            `node agent: ${env.nodeLog().slice(-20).join("\n")}`,
+        );
+      }
+    },
+    async stop() {
+      await env.stop();
+      rmSync(kubectl.home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The tier's pods' names, read with kubectl as a user would. */
+export async function podNames(
+  kubectl: Kubectl,
+  instance: string,
+  component: "web" | "app",
+): Promise<string[]> {
+  const out = await kubectl.ok([
+    "get",
+    "pods",
+    "-n",
+    NAMESPACE,
+    "-l",
+    `app.kubernetes.io/instance=${instance},app.kubernetes.io/component=${component}`,
+    "-o",
+    "jsonpath={range .items[*]}{.metadata.name}{'\\n'}{end}",
+  ]);
+  return out.split("\n").filter(Boolean).sort();
+}

@@ -50,6 +50,8 @@ export interface LoadReport {
   durationSeconds: number;
   /** Requests sent per second over the window. */
   ratePerSecond: number;
+  /** The fewest requests sent in one whole second of the window (the rate held throughout, or not). */
+  minPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   statuses: Record<string, number>;
   /** Answers per value of `countByHeader`. */
@@ -63,6 +65,7 @@ export interface SteadyLoad {
   elapsedMs(): number;
   /** A report of the samples sent in [fromMs, toMs) so far (default: everything). */
   report(fromMs?: number, toMs?: number): LoadReport;
+  samples(): readonly Sample[];
   /** Stops sending, waits for the requests in flight and reports on everything. */
   stop(): Promise<LoadReport>;
 }
@@ -78,7 +81,10 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function summarize(samples: readonly Sample[], durationMs: number, skipped = 0): LoadReport {
+/** A report on the samples sent in [fromMs, toMs). */
+export function summarize(samples: readonly Sample[], fromMs: number, toMs: number, skipped = 0): LoadReport {
+  const durationMs = Math.max(0, toMs - fromMs);
+  const perSecond = new Array<number>(Math.floor(durationMs / 1000)).fill(0);
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
   const servedBy: Record<string, number> = {};
@@ -88,6 +94,8 @@ export function summarize(samples: readonly Sample[], durationMs: number, skippe
     statuses[key] = (statuses[key] ?? 0) + 1;
     if (s.servedBy !== undefined) servedBy[s.servedBy] = (servedBy[s.servedBy] ?? 0) + 1;
     if (isFailure(s)) failures.push(s);
+    const second = Math.floor((s.startMs - fromMs) / 1000);
+    if (second < perSecond.length) perSecond[second]! += 1;
   }
   const durationSeconds = durationMs / 1000;
   return {
@@ -97,6 +105,7 @@ export function summarize(samples: readonly Sample[], durationMs: number, skippe
     skipped,
     durationSeconds,
     ratePerSecond: durationSeconds > 0 ? samples.length / durationSeconds : 0,
+    minPerSecond: perSecond.length > 0 ? Math.min(...perSecond) : 0,
     latencyMs: {
       p50: percentile(latencies, 50),
       p90: percentile(latencies, 90),
@@ -115,7 +124,8 @@ export function describeLoad(r: LoadReport): string {
     .map(([k, n]) => `${k}: ${n}`)
     .join(", ");
   return (
-    `${r.requests} requests in ${r.durationSeconds.toFixed(1)} s (${r.ratePerSecond.toFixed(1)}/s), ` +
+    `${r.requests} requests in ${r.durationSeconds.toFixed(1)} s (${r.ratePerSecond.toFixed(1)}/s, ` +
+    `at least ${r.minPerSecond} in every second), ` +
     `${r.failed} failed, ${r.skipped} skipped; p50 ${r.latencyMs.p50.toFixed(1)} ms, ` +
     `p99 ${r.latencyMs.p99.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(1)} ms; ${kinds}`
   );
@@ -198,12 +208,13 @@ export function startSteadyLoad(options: SteadyLoadOptions): SteadyLoad {
       const end = Math.min(toMs, stoppedAt ?? elapsedMs());
       const inWindow = (t: number) => t >= fromMs && t < end;
       const window = samples.filter((s) => inWindow(s.startMs));
-      return summarize(window, Math.max(0, end - fromMs), skippedAt.filter(inWindow).length);
+      return summarize(window, fromMs, Math.max(fromMs, end), skippedAt.filter(inWindow).length);
     },
+    samples: () => samples,
     async stop() {
       stop();
       await Promise.all([...inFlight]);
-      return summarize(samples, stoppedAt!, skippedAt.length);
+      return summarize(samples, 0, stoppedAt!, skippedAt.length);
     },
   };
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { exampleWebApp, tierPods } from "../../hack/lib/node-agent-env.js";
 import { waitFor } from "../../hack/lib/operator-env.js";
-import { type E2e, e2eAvailability, NAMESPACE, startE2e } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, startE2e, waitReplaced } from "./support/e2e-env.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
@@ -91,18 +91,9 @@ describe.skipIf(availability.skip)("the Flask example changed with kubectl", () 
       "-p",
       JSON.stringify({ spec: { web: { clientMaxBodySize: "64k" } } }),
     ]);
-    await e.waitReady(NAME);
     // Rolled: new pods only, the old ones gone (not just terminating).
-    const pods = e.env.dc.registry.find("", "v1", "pods")!;
-    const after = await waitFor(
-      () => {
-        const all = e.env.dc.ops.list(pods, NAMESPACE, {}).items.map((p) => p.metadata.name!);
-        const web = tierPods(e.env, NAMESPACE, NAME, "web").map((p) => p.metadata.name!);
-        return web.length === 2 && !all.some((n) => before.includes(n)) ? web : undefined;
-      },
-      { timeoutMs: 60_000, message: "the old web pods replaced" },
-    );
-    expect(after.filter((n) => before.includes(n))).toEqual([]);
+    const after = await waitReplaced(e, NAME, "web", before);
+    expect(after).toHaveLength(2);
 
     const atLimit = await upload(e, 64 * 1024);
     expect(atLimit.status).toBe(200);

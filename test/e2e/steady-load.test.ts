@@ -56,6 +56,7 @@ describe("steady load", () => {
     expect(report.requests).toBe(n);
     expect(report.requests).toBeGreaterThanOrEqual(120);
     expect(report.ratePerSecond).toBeGreaterThan(80);
+    expect(report.minPerSecond).toBeGreaterThan(50);
     expect(report.failed).toBe(seen.error + seen.reset);
     expect(report.ok).toBe(seen.ok);
     expect(report.statuses["503"]).toBe(seen.error);

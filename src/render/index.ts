@@ -30,7 +30,10 @@ export { developmentServer } from "./warnings.js";
 export { CONFIG_HASH_ANNOTATION, configHash } from "./web-tier.js";
 
 export interface RenderResult {
-  /** Every child the WebApp should have, in apply order (config and storage before workloads). */
+  /**
+   * Every child the WebApp should have, in apply order: config and storage before the workloads that
+   * mount them, the app Service before the NGINX pods that proxy to it.
+   */
   children: Child[];
   /** The same children's objects, in the same order. */
   objects: KubeObject[];
@@ -50,10 +53,12 @@ export interface RenderResult {
 export function render(webapp: WebApp): RenderResult {
   const ctx = renderContext(webapp);
   const { spec } = ctx;
+  // The app tier (its Service included) before the web tier: NGINX resolves the app Service's name
+  // once, when it starts, and fails if it does not exist yet.
   const children: Child[] = [
     ...renderClaims(ctx),
-    ...(spec.web ? renderWebTier(ctx, spec.web) : []),
     ...(spec.app ? renderAppTier(ctx, spec.app) : []),
+    ...(spec.web ? renderWebTier(ctx, spec.web) : []),
     renderEntryService(ctx),
     ...renderIngress(ctx),
   ];

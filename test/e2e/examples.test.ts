@@ -59,6 +59,20 @@ describe.skipIf(availability.skip)("kubectl apply -f examples/", () => {
     for (const name of EXAMPLES) expect(out).toMatch(new RegExp(`^${name}\\s+True\\s`, "m"));
   });
 
+  it("every container started once: none crashed on the way up (NGINX finds its upstream Service)", async () => {
+    const out = await e.kubectl.ok([
+      "get",
+      "pods",
+      "-n",
+      NAMESPACE,
+      "-o",
+      "jsonpath={range .items[*]}{.metadata.name}{range .status.containerStatuses[*]} {.name}={.restartCount}{end}{'\\n'}{end}",
+    ]);
+    const lines = out.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(9);
+    for (const line of lines) expect(line).toMatch(/^\S+( [a-z]+=0)+$/);
+  });
+
   it("flask-demo: dynamic pages from Gunicorn through NGINX", async () => {
     const res = await e.request("flask-demo", "/api/info");
     expect(res.status).toBe(200);

@@ -60,6 +60,19 @@ describe("the children of a WebApp", () => {
     expect(conf(objects)).toContain("server shop-app.store.svc:8000;");
   });
 
+  it("in apply order, the app Service comes before the web Deployment, whose NGINX resolves it at start", () => {
+    // NGINX looks up its upstream's name once, at start: a web pod started before the app Service
+    // exists fails with "host not found in upstream" and waits out the crash back-off.
+    const { objects } = render(
+      validWebApp({ app, web: {}, static: { fromImage: { path: "/app/staticfiles" } } }),
+    );
+    const order = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(order.indexOf("Service/shop-app")).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf("Service/shop-app")).toBeLessThan(order.indexOf("Deployment/shop-web"));
+    // Config and storage still come before the workloads that mount them.
+    expect(order.indexOf("ConfigMap/shop-nginx")).toBeLessThan(order.indexOf("Deployment/shop-web"));
+  });
+
   it("gunicorn command line from the spec, with workers from the CPU request", () => {
     const { objects } = render(
       validWebApp({

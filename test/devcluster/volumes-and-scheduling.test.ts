@@ -4,7 +4,7 @@
  * rule that the simulator and the controllers never run together, and `kubectl get
  * pods,rs,jobs,cronjobs,endpointslices` over everything at once.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +84,8 @@ describe("volumes, scheduling and service addresses", () => {
     expect(status(pv).phase).toBe("Bound");
     const dir = c.volumeDirectory("default", "media")!;
     expect(dir).toBe(join(workDir, pvName));
+    // Open to every user, whatever the umask, as hostPath provisioners make them: pods of any uid share it.
+    expect(statSync(dir).mode & 0o777).toBe(0o777);
     writeFileSync(join(dir, "upload.txt"), "kept");
     expect(c.volumeDirectory("default", "media")).toBe(dir);
     expect(readFileSync(join(c.volumeDirectory("default", "media")!, "upload.txt"), "utf8")).toBe("kept");

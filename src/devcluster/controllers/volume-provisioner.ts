@@ -7,7 +7,7 @@
  * and the PersistentVolume go; a PersistentVolume created with Retain keeps both, phase Released.
  * A claim naming an existing Available PersistentVolume (spec.volumeName) is bound to that one.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoredEvent } from "../storage/store.js";
@@ -69,7 +69,10 @@ export class VolumeProvisioner extends Controller {
     const requests =
       isObject(spec.resources) && isObject(spec.resources.requests) ? spec.resources.requests : {};
     const path = join(this.workDir(), name);
-    mkdirSync(path, { recursive: true, mode: 0o777 });
+    mkdirSync(path, { recursive: true });
+    // Open to every user whatever the umask, as hostPath provisioners make it: the pods sharing a claim
+    // run as different users (NGINX reads what the app wrote).
+    chmodSync(path, 0o777);
     const pvSpec: JsonObject = {
       capacity: { storage: requests.storage ?? "1Gi" },
       accessModes: spec.accessModes ?? ["ReadWriteOnce"],

@@ -34,7 +34,10 @@ export class VolumeProvisioner extends Controller {
   }
 
   private workDir(): string {
-    if (!this.root) this.root = mkdtempSync(join(tmpdir(), "devcluster-volumes-"));
+    if (!this.root) {
+      this.root = mkdtempSync(join(tmpdir(), "devcluster-volumes-"));
+      chmodSync(this.root, 0o755); // mkdtemp's 0700 would keep every pod but root's out of its claims
+    }
     mkdirSync(this.root, { recursive: true });
     return this.root;
   }

@@ -9,6 +9,8 @@ import type { NodeAgentEnv } from "../../../hack/lib/node-agent-env.js";
 export interface PodTrail {
   names: Set<string>;
   ips: Set<string>;
+  /** The process groups of every container the node agent started for them (each one a group leader). */
+  groups: Set<number>;
   stop(): void;
 }
 
@@ -16,6 +18,7 @@ export interface PodTrail {
 export function followPods(env: NodeAgentEnv, namespace: string, instance: string): PodTrail {
   const names = new Set<string>();
   const ips = new Set<string>();
+  const groups = new Set<number>();
   const note = (pod: {
     metadata: { namespace?: string; name?: string; labels?: Record<string, string> };
     status?: unknown;
@@ -25,41 +28,53 @@ export function followPods(env: NodeAgentEnv, namespace: string, instance: strin
     if (pod.metadata.name) names.add(pod.metadata.name);
     const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
     if (ip) ips.add(ip);
+    // A pod's status is written each time one of its containers starts: its process is known by then.
+    const worker = pod.metadata.name ? env.dc.nodeAgent?.worker(namespace, pod.metadata.name) : undefined;
+    for (const c of [...(worker?.init ?? []), ...(worker?.containers ?? [])]) if (c.pid) groups.add(c.pid);
   };
   const pods = env.dc.registry.find("", "v1", "pods")!;
   for (const p of env.dc.ops.list(pods, namespace, {}).items) note(p);
   const unsubscribe = env.dc.store.subscribe((e) => {
     if (e.object.kind === "Pod") note(e.object);
   });
-  return { names, ips, stop: unsubscribe };
+  return { names, ips, groups, stop: unsubscribe };
 }
 
 /**
- * Processes whose environment names one of these pods (HOSTNAME, which the kubelet sets to the pod name
- * and every worker a server forks inherits), as "pid command".
+ * Processes left of these pods, as "pid command": members of the containers' process groups (every
+ * worker a server forks stays in its group), or processes whose environment names one of the pods
+ * (HOSTNAME, the pod's name, which children inherit even if they leave the group).
  */
-export function processesOfPods(podNames: ReadonlySet<string>): string[] {
+export function processesOf(trail: PodTrail): string[] {
   const found: string[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    let environ: string;
-    try {
-      environ = readFileSync(`/proc/${entry}/environ`, "latin1");
-    } catch {
-      continue; // gone meanwhile, or not ours to read
-    }
-    const hostname = environ
-      .split("\0")
-      .find((v) => v.startsWith("HOSTNAME="))
-      ?.slice("HOSTNAME=".length);
-    if (hostname === undefined || !podNames.has(hostname)) continue;
+    const why = belongsTo(entry, trail);
+    if (!why) continue;
     let command = "";
     try {
       command = readFileSync(`/proc/${entry}/cmdline`, "latin1").split("\0").join(" ").trim();
     } catch {}
-    found.push(`${entry} ${command} (pod ${hostname})`);
+    found.push(`${entry} ${command} (${why})`);
   }
   return found;
+}
+
+function belongsTo(pid: string, trail: PodTrail): string | undefined {
+  try {
+    // Field 5 is the process group; the command (field 2) is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const group = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+    if (trail.groups.has(group)) return `process group ${group}`;
+    const hostname = readFileSync(`/proc/${pid}/environ`, "latin1")
+      .split("\0")
+      .find((v) => v.startsWith("HOSTNAME="))
+      ?.slice("HOSTNAME=".length);
+    if (hostname !== undefined && trail.names.has(hostname)) return `pod ${hostname}`;
+  } catch {
+    // gone meanwhile
+  }
+  return undefined;
 }
 
 /** Listening TCP sockets (IPv4) as "address:port", from /proc/net/tcp. */

@@ -9,7 +9,8 @@ import type { KubeObject as StoredObject } from "../../src/devcluster/types.js";
 import type { KubeObject } from "../../src/kube/resources.js";
 import type { Manager, ManagerOptions } from "../../src/runtime/manager.js";
 import { parseYamlStream } from "../../src/util/yaml.js";
-import { type Env, ROOT, startOperator } from "./operator-env.js";
+import { listeningSockets } from "./listening-sockets.js";
+import { type Env, ROOT, startOperator, waitFor } from "./operator-env.js";
 
 export const IMAGE_MAP = join(ROOT, "examples", "apps", "image-map.yaml");
 const NODE_LOG_LINES = 500;
@@ -37,6 +38,14 @@ export async function startNodeAgentEnv(options: NodeAgentEnvOptions): Promise<N
   const { octet } = options;
   if (!Number.isInteger(octet) || octet < 3 || octet > 253)
     throw new Error(`octet must be an integer from 3 to 253, got ${octet}`);
+  const taken = listeningSockets().filter(
+    (s) => s.startsWith(`127.${octet}.`) || s.startsWith(`127.${octet + 1}.`),
+  );
+  if (taken.length > 0)
+    throw new Error(
+      `127.${octet}.0.0/16 or 127.${octet + 1}.0.0/16 is in use (${taken.slice(0, 3).join(", ")}): another ` +
+        "environment runs on this machine with the same octet; choose another one",
+    );
   const log: string[] = [];
   const dev = await startDevEnvironment({
     cluster: {
@@ -93,4 +102,27 @@ export function containerPid(env: Env, namespace: string, pod: string, container
   const pid = worker?.containers.find((c) => c.name === container)?.pid;
   if (pid === undefined) throw new Error(`container ${container} of pod ${namespace}/${pod} is not running`);
   return pid;
+}
+
+/**
+ * Waits until none of `oldPods` exists any more, terminating ones included (a rollout is over only when
+ * the last old pod has stopped); returns the tier's pods then.
+ */
+export function waitPodsReplaced(
+  env: Env,
+  namespace: string,
+  instance: string,
+  component: "web" | "app",
+  oldPods: readonly string[],
+  timeoutMs = 120_000,
+): Promise<string[]> {
+  const pods = env.dc.registry.find("", "v1", "pods")!;
+  return waitFor(
+    () => {
+      const all = env.dc.ops.list(pods, namespace, {}).items.map((p) => p.metadata.name!);
+      if (all.some((n) => oldPods.includes(n))) return undefined;
+      return tierPods(env, namespace, instance, component).map((p) => p.metadata.name!);
+    },
+    { timeoutMs, intervalMs: 100, message: `the old ${component} pods of ${namespace}/${instance} gone` },
+  );
 }

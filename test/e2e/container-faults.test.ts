@@ -16,7 +16,7 @@ import { type E2e, e2eAvailability, NAMESPACE, startE2e } from "./support/e2e-en
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const availability = e2eAvailability("end-to-end: container faults (test/e2e/container-faults.test.ts)");
-const OCTET = 66;
+const OCTET = 156;
 const NAME = "flask-demo";
 /** The issue's promise: a problem is named within this long of `kubectl apply`. */
 const NAMED_WITHIN_MS = 10_000;

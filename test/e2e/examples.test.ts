@@ -16,7 +16,7 @@ import { type E2e, e2eAvailability, NAMESPACE, podNames, startE2e } from "./supp
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
 const availability = e2eAvailability("end-to-end: the examples (test/e2e/examples.test.ts)");
-const OCTET = 60;
+const OCTET = 150;
 const EXAMPLES = ["flask-demo", "django-shop", "docs-site", "api-prototype"];
 const DJANGO_HOST = { Host: "shop.example.com" };
 

@@ -16,7 +16,7 @@ import { followPods, listenersOn, type PodTrail, processesOf } from "./support/l
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const availability = e2eAvailability("end-to-end: media and deletion (test/e2e/media-and-delete.test.ts)");
-const OCTET = 68;
+const OCTET = 158;
 const NAME = "django-shop";
 const HOST = { Host: "shop.example.com" };
 const CLAIM = "django-shop-media";

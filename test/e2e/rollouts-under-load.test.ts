@@ -15,7 +15,7 @@ vi.setConfig({ testTimeout: 240_000, hookTimeout: 180_000 });
 const availability = e2eAvailability(
   "end-to-end: rollouts under load (test/e2e/rollouts-under-load.test.ts)",
 );
-const OCTET = 64;
+const OCTET = 154;
 const NAME = "flask-demo";
 const RATE = 60;
 const MIN_RATE = 50;

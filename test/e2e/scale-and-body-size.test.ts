@@ -13,7 +13,7 @@ vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 const availability = e2eAvailability(
   "end-to-end: scale and body size (test/e2e/scale-and-body-size.test.ts)",
 );
-const OCTET = 62;
+const OCTET = 152;
 const NAME = "flask-demo";
 
 /** Sends `total` GETs, `concurrency` at a time, and counts the answers by X-Served-By. */

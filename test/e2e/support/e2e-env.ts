@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { DATA_PLANE_REQUIREMENTS } from "../../../hack/lib/harness/index.js";
 import { type HttpResponse, httpRequest } from "../../../hack/lib/http.js";
-import { type NodeAgentEnv, startNodeAgentEnv, tierPods } from "../../../hack/lib/node-agent-env.js";
+import { type NodeAgentEnv, startNodeAgentEnv, waitPodsReplaced } from "../../../hack/lib/node-agent-env.js";
 import { condition, waitFor } from "../../../hack/lib/operator-env.js";
 import { dataPlaneAvailability } from "../../../hack/lib/tools.js";
 import { WEBAPP_TYPE } from "../../../src/controller/webapp-controller.js";
@@ -112,10 +112,7 @@ export async function podNames(
   return out.split("\n").filter(Boolean).sort();
 }
 
-/**
- * Waits until the WebApp is Ready and none of `oldPods` exists any more, terminating ones included (a
- * rollout is over only when the last old pod has stopped); returns the tier's pods then.
- */
+/** Waits until the WebApp is Ready and its old pods are all gone (see waitPodsReplaced). */
 export async function waitReplaced(
   e: E2e,
   name: string,
@@ -124,13 +121,5 @@ export async function waitReplaced(
   timeoutMs = 120_000,
 ): Promise<string[]> {
   await e.waitReady(name, timeoutMs);
-  const pods = e.env.dc.registry.find("", "v1", "pods")!;
-  return waitFor(
-    () => {
-      const all = e.env.dc.ops.list(pods, NAMESPACE, {}).items.map((p) => p.metadata.name!);
-      if (all.some((n) => oldPods.includes(n))) return undefined;
-      return tierPods(e.env, NAMESPACE, name, component).map((p) => p.metadata.name!);
-    },
-    { timeoutMs, message: `the old ${component} pods of ${name} gone` },
-  );
+  return waitPodsReplaced(e.env, NAMESPACE, name, component, oldPods, timeoutMs);
 }

@@ -4,6 +4,7 @@
  * a pod replaced long ago is found too.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { listeningSockets } from "../../../hack/lib/listening-sockets.js";
 import type { NodeAgentEnv } from "../../../hack/lib/node-agent-env.js";
 
 export interface PodTrail {
@@ -75,23 +76,6 @@ function belongsTo(pid: string, trail: PodTrail): string | undefined {
     // gone meanwhile
   }
   return undefined;
-}
-
-/** Listening TCP sockets (IPv4) as "address:port", from /proc/net/tcp. */
-export function listeningSockets(): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols[3] !== "0A") continue; // LISTEN
-    const [hexIp, hexPort] = (cols[1] ?? "").split(":");
-    if (!hexIp || !hexPort) continue;
-    const ip = (hexIp.match(/../g) ?? [])
-      .map((b) => Number.parseInt(b, 16))
-      .reverse()
-      .join(".");
-    out.push(`${ip}:${Number.parseInt(hexPort, 16)}`);
-  }
-  return out;
 }
 
 /** The listening sockets on any of these addresses, or on exactly these address:port pairs. */

@@ -43,8 +43,7 @@ describe.skipIf(availability.skip)("container faults on the node agent", () => {
 
   beforeAll(async () => {
     e = await startE2e(OCTET, availability.kubectl!);
-    await e.apply(exampleWebApp("flask-app.yaml"));
-    await e.waitReady(NAME);
+    await e.applyExample("flask-app.yaml");
   });
 
   afterAll(async () => {

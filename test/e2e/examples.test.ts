@@ -36,15 +36,7 @@ describe.skipIf(availability.skip)("kubectl apply -f examples/", () => {
   beforeAll(async () => {
     e = await startE2e(OCTET, availability.kubectl!);
     // The Django example reads SECRET_KEY from a Secret the user creates first.
-    await e.kubectl.ok([
-      "create",
-      "secret",
-      "generic",
-      "django-shop-secrets",
-      "-n",
-      NAMESPACE,
-      `--from-literal=SECRET_KEY=${randomBytes(24).toString("hex")}`,
-    ]);
+    await e.createDjangoSecret();
     const out = await e.kubectl.ok(["apply", "-n", NAMESPACE, "-f", join(ROOT, "examples")]);
     for (const name of EXAMPLES) expect(out).toContain(`webapp.webapp-operator.dev/${name} created`);
     await Promise.all(EXAMPLES.map((name) => e.waitReady(name, 150_000)));

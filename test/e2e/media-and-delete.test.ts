@@ -40,17 +40,8 @@ describe.skipIf(availability.skip)("the uploads volume and the deletion of a Web
   beforeAll(async () => {
     e = await startE2e(OCTET, availability.kubectl!);
     trail = followPods(e.env, NAMESPACE, NAME);
-    await e.kubectl.ok([
-      "create",
-      "secret",
-      "generic",
-      "django-shop-secrets",
-      "-n",
-      NAMESPACE,
-      `--from-literal=SECRET_KEY=${randomBytes(24).toString("hex")}`,
-    ]);
-    await e.apply(exampleWebApp("django-app.yaml"));
-    await e.waitReady(NAME);
+    await e.createDjangoSecret();
+    await e.applyExample("django-app.yaml");
   });
 
   afterAll(async () => {

@@ -74,8 +74,7 @@ describe.skipIf(availability.skip)("rollouts under a constant load", () => {
 
   beforeAll(async () => {
     e = await startE2e(OCTET, availability.kubectl!);
-    await e.apply(exampleWebApp("flask-app.yaml"));
-    await e.waitReady(NAME);
+    await e.applyExample("flask-app.yaml");
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@
  * `clientMaxBodySize` rolls the web pods and holds exactly (at the limit 200, one byte more 413).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { exampleWebApp, tierPods } from "../../hack/lib/node-agent-env.js";
+import { tierPods } from "../../hack/lib/node-agent-env.js";
 import { waitFor } from "../../hack/lib/operator-env.js";
 import { type E2e, e2eAvailability, NAMESPACE, startE2e, waitReplaced } from "./support/e2e-env.js";
 
@@ -46,8 +46,7 @@ describe.skipIf(availability.skip)("the Flask example changed with kubectl", () 
 
   beforeAll(async () => {
     e = await startE2e(OCTET, availability.kubectl!);
-    await e.apply(exampleWebApp("flask-app.yaml"));
-    await e.waitReady(NAME);
+    await e.applyExample("flask-app.yaml");
   });
 
   afterAll(async () => {

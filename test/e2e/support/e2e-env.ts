@@ -3,11 +3,18 @@
  * driven by the real kubectl 1.35, as a user drives a cluster. Outside CI, missing programs (nginx, the
  * app servers, kubectl) skip the suite loudly; in CI they fail it.
  */
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { DATA_PLANE_REQUIREMENTS } from "../../../hack/lib/harness/index.js";
 import { type HttpResponse, httpRequest } from "../../../hack/lib/http.js";
-import { type NodeAgentEnv, startNodeAgentEnv, waitPodsReplaced } from "../../../hack/lib/node-agent-env.js";
-import { condition, waitFor } from "../../../hack/lib/operator-env.js";
+import {
+  exampleWebApp,
+  type NodeAgentEnv,
+  startNodeAgentEnv,
+  waitPodsReplaced,
+} from "../../../hack/lib/node-agent-env.js";
+import { condition, ROOT, waitFor } from "../../../hack/lib/operator-env.js";
 import { dataPlaneAvailability } from "../../../hack/lib/tools.js";
 import { WEBAPP_TYPE } from "../../../src/controller/webapp-controller.js";
 import type { KubeObject } from "../../../src/kube/resources.js";
@@ -31,6 +38,10 @@ export interface E2e {
   kubectl: Kubectl;
   /** `kubectl apply -f -` of a manifest; returns kubectl's output. */
   apply(manifest: KubeObject | string): Promise<string>;
+  /** `kubectl apply -f examples/<file>`, then waits until that WebApp is Ready. */
+  applyExample(file: string): Promise<KubeObject>;
+  /** The Secret the Django example reads SECRET_KEY from, created with kubectl as a user would. */
+  createDjangoSecret(): Promise<void>;
   /** Where the host reaches a Service's first port through kube-proxy. */
   address(name: string): Promise<{ host: string; port: number }>;
   /** One HTTP request to a Service's first port. */
@@ -53,13 +64,28 @@ export async function startE2e(octet: number, kubectlBin: string): Promise<E2e> 
   const kubectl = new Kubectl(kubectlBin, env.dc);
   const address = (name: string) => env.dc.serviceAddress(NAMESPACE, name, undefined, 20_000);
   const webapp = (name: string) => env.client.get(WEBAPP_TYPE, NAMESPACE, name);
-  return {
+  const e: E2e = {
     env,
     kubectl,
     apply: (manifest) =>
       kubectl.ok(["apply", "-n", NAMESPACE, "-f", "-"], {
         input: typeof manifest === "string" ? manifest : JSON.stringify(manifest),
       }),
+    async applyExample(file) {
+      await kubectl.ok(["apply", "-n", NAMESPACE, "-f", join(ROOT, "examples", file)]);
+      return e.waitReady(exampleWebApp(file).metadata.name);
+    },
+    async createDjangoSecret() {
+      await kubectl.ok([
+        "create",
+        "secret",
+        "generic",
+        "django-shop-secrets",
+        "-n",
+        NAMESPACE,
+        `--from-literal=SECRET_KEY=${randomBytes(24).toString("hex")}`,
+      ]);
+    },
     address,
     async request(service, path, init = {}) {
       const { host, port } = await address(service);
@@ -91,6 +117,7 @@ export async function startE2e(octet: number, kubectlBin: string): Promise<E2e> 
       rmSync(kubectl.home, { recursive: true, force: true });
     },
   };
+  return e;
 }
 
 /** The tier's pods' names, read with kubectl as a user would. */

@@ -2,11 +2,12 @@
 // must not depend on the measuring process: the benchmark's own thread runs the API server, the
 // operator and the kubelet, and their busy moments would otherwise show up as latency.
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { LoadReport, SteadyLoadOptions } from "./steady-load.js";
 import type { ChildMessage, ChildRequest } from "./steady-load-child.js";
 
-const CHILD = fileURLToPath(new URL("./steady-load-child.ts", import.meta.url));
+const ROOT = join(import.meta.dirname, "..", "..");
+const CHILD = join(ROOT, "hack", "lib", "steady-load-child.ts");
 
 export interface LoadProcess {
   /** Milliseconds since the load started, on the child's clock (as the samples are). */
@@ -17,9 +18,14 @@ export interface LoadProcess {
   kill(): void;
 }
 
-/** Forks the load; resolves once it sends. The child inherits this process's loader (tsx). */
+/** Forks the load; resolves once it sends. */
 export async function startLoadProcess(options: SteadyLoadOptions): Promise<LoadProcess> {
-  const child = fork(CHILD, [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(CHILD, [JSON.stringify(options)], {
+    // tsx runs the TypeScript child, whoever the parent is (tsx, vitest); resolved from the repository.
+    execArgv: ["--import", "tsx"],
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const next = <T extends ChildMessage["op"]>(op: T) =>
     new Promise<Extract<ChildMessage, { op: T }>>((resolve, reject) => {
       const onMessage = (m: ChildMessage) => {
@@ -40,7 +46,9 @@ export async function startLoadProcess(options: SteadyLoadOptions): Promise<Load
     elapsedMs: () => performance.timeOrigin + performance.now() - originMs,
     async stop(windows = []) {
       const stopped = next("stopped");
-      child.send({ op: "stop", windows } satisfies ChildRequest);
+      // JSON has no Infinity: an open end becomes the largest number it has.
+      const sent = windows.map(([from, to]): [number, number] => [from, Math.min(to, Number.MAX_VALUE)]);
+      child.send({ op: "stop", windows: sent } satisfies ChildRequest);
       const { total, windows: reports } = await stopped;
       return { total, windows: reports };
     },

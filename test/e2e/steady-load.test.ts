@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { percentile, startSteadyLoad } from "../../hack/lib/steady-load.js";
+import { startLoadProcess } from "../../hack/lib/steady-load-process.js";
 
 let server: Server | undefined;
 const sockets = new Set<Socket>();
@@ -94,6 +95,31 @@ describe("steady load", () => {
     expect(first.requests + second.requests).toBe(all.requests);
     expect(first.requests).toBeGreaterThan(30);
     expect(second.requests).toBeGreaterThan(30);
+  });
+
+  it("runs in a process of its own and reports windows on its clock", async () => {
+    let served = 0;
+    const port = await listen((_req, res) => {
+      served++;
+      res.end("ok");
+    });
+    const load = await startLoadProcess({ host: "127.0.0.1", port, path: "/", ratePerSecond: 100 });
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      const middle = load.elapsedMs();
+      await new Promise((r) => setTimeout(r, 600));
+      const { total, windows } = await load.stop([
+        [0, middle],
+        [middle, Number.POSITIVE_INFINITY],
+      ]);
+      expect(total.requests).toBe(served);
+      expect(total.failed).toBe(0);
+      expect(windows[0]!.requests + windows[1]!.requests).toBe(total.requests);
+      expect(windows[0]!.requests).toBeGreaterThan(30);
+      expect(windows[1]!.requests).toBeGreaterThan(30);
+    } finally {
+      load.kill();
+    }
   });
 
   it("refuses addresses outside loopback", () => {

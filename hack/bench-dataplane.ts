@@ -3,8 +3,10 @@
 //   a) 10 KB and 1 MB static files: the rendered NGINX config vs a bare reference NGINX
 //      config vs the app server serving the same file from Flask vs the Werkzeug
 //      development server;
+//      (and Gunicorn serving them through WhiteNoise, what a Django team might pick instead);
 //   b) a small dynamic JSON answer: the app server direct vs through the rendered NGINX
-//      (and through the bare reference, to separate the config's cost from NGINX's own);
+//      (and through the bare reference, to separate the config's cost from NGINX's own), with
+//      sync workers and with Gunicorn's gthread workers, where NGINX keeps connections alive;
 //   c) the 20 ms slow endpoint with 1, 2 and 4 app replicas behind the rendered NGINX:
 //      throughput against one replica and each replica's share of the requests.
 // Every server is started from what the renderer produced (the harness in
@@ -19,7 +21,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { FLASK_BENCHMARK_FILES, flaskDevServerCommand, type PreparedApp, prepareApp } from "./lib/apps.js";
+import { render } from "../src/render/index.js";
+import {
+  FLASK_BENCHMARK_FILES,
+  FLASK_WHITENOISE_CALLABLE,
+  flaskDevServerCommand,
+  type PreparedApp,
+  prepareApp,
+} from "./lib/apps.js";
 import {
   type BenchRow,
   markdownTable,
@@ -28,7 +37,14 @@ import {
   targetsLine,
   verdict,
 } from "./lib/bench-table.js";
-import { type AppReplica, startTopology, type Topology, webAppManifest } from "./lib/harness/index.js";
+import {
+  type AppReplica,
+  localAppCommand,
+  parseManifest,
+  startTopology,
+  type Topology,
+  webAppManifest,
+} from "./lib/harness/index.js";
 import { httpRequest } from "./lib/http.js";
 import { startNginx } from "./lib/nginx.js";
 import { freePort, type RunningProcess, startServer } from "./lib/process.js";
@@ -41,13 +57,17 @@ const TARGETS = {
   staticVsReference: { kind: "min", value: 0.95 },
   staticVsAppServer: { kind: "min", value: 12 },
   staticVsDevServer: { kind: "min", value: 40 },
+  staticVsWhiteNoise: { kind: "min", value: 10 },
   proxiedVsDirect: { kind: "min", value: 0.85 },
+  proxiedVsDirectKeepalive: { kind: "min", value: 0.9 },
   fourReplicasVsOne: { kind: "min", value: 3.6 },
   busiestVsLeastBusy: { kind: "max", value: 1.2 },
 } as const satisfies Record<string, Target>;
 
 /** The issue's Gunicorn baseline: 5 sync workers. */
 const APP_WORKERS = 5;
+/** Threads per gthread worker in b)'s keepalive rows. */
+const GTHREAD_THREADS = 2;
 /** Per replica in c): the slow endpoint waits, so few workers keep the run about replicas, not CPU. */
 const SCALING_WORKERS = 2;
 const SLOW_MS = 20;
@@ -95,9 +115,16 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function manifest(server: Options["server"], workers: number, replicas: number) {
+function manifest(server: Options["server"], workers: number, replicas: number, threads = 1) {
   return webAppManifest("bench", {
-    app: { image: "registry.example.com/flask-sample:1", server, module: "app:app", workers, replicas },
+    app: {
+      image: "registry.example.com/flask-sample:1",
+      server,
+      module: "app:app",
+      workers,
+      replicas,
+      threads,
+    },
     web: {},
     static: { fromImage: { path: "/app/staticfiles" } },
   });
@@ -233,6 +260,10 @@ async function staticAndDynamic(
     });
     stops.push(() => devServer.stop());
 
+    const whiteNoisePort = await freePort();
+    const whiteNoise = await startWhiteNoise(app, whiteNoisePort, join(workDir, "whitenoise.log"));
+    stops.push(() => whiteNoise.stop());
+
     // Diagnostic only: the rendered config minus its per-request access log, to show what
     // that log costs on the proxied path (it is kept in production for a reason).
     const unloggedPort = await freePort();
@@ -253,11 +284,13 @@ async function staticAndDynamic(
       await expectAnswer(referencePort, `/static/${file}`, bytes);
       await expectAnswer(appPort, `/static-file/${file}`, bytes);
       await expectAnswer(devPort, `/static-file/${file}`, bytes);
+      await expectAnswer(whiteNoisePort, `/static/${file}`, bytes);
       const r = await measureInterleaved(
         {
           rendered: { url: url(rendered, `/static/${file}`) },
           reference: { url: url(referencePort, `/static/${file}`) },
           appServer: { url: url(appPort, `/static-file/${file}`) },
+          whiteNoise: { url: url(whiteNoisePort, `/static/${file}`) },
           devServer: { url: url(devPort, `/static-file/${file}`) },
         },
         options,
@@ -281,6 +314,12 @@ async function staticAndDynamic(
           server: `${serverName}, ${APP_WORKERS} workers, Flask send_from_directory`,
           result: r.appServer,
           comparison: compare(r.appServer, TARGETS.staticVsAppServer),
+        },
+        {
+          group,
+          server: `Gunicorn, ${APP_WORKERS} workers, WhiteNoise`,
+          result: r.whiteNoise,
+          comparison: compare(r.whiteNoise, TARGETS.staticVsWhiteNoise),
         },
         {
           group,
@@ -342,6 +381,79 @@ async function staticAndDynamic(
     return { rows, related };
   } finally {
     await Promise.all(stops.map((stop) => stop()));
+  }
+}
+
+/**
+ * Gunicorn serving the static files itself through WhiteNoise: the rendered Gunicorn command line
+ * (the same workers and flags as the app rows), with WhiteNoise's callable in place of the app's.
+ */
+async function startWhiteNoise(app: PreparedApp, port: number, logFile: string): Promise<RunningProcess> {
+  const rendered = render(parseManifest(manifest("gunicorn", APP_WORKERS, 1)));
+  const deployment = rendered.children.find((c) => c.role === "app-deployment")?.object as unknown as {
+    spec: { template: { spec: { containers: { command: string[] }[] } } };
+  };
+  const command = [...(deployment.spec.template.spec.containers[0]?.command ?? [])];
+  if (command.at(-1) !== "app:app")
+    throw new Error(`the rendered Gunicorn command does not end with app:app`);
+  command[command.length - 1] = FLASK_WHITENOISE_CALLABLE;
+  const local = localAppCommand(command, port);
+  return startServer(local.command, local.args, {
+    name: "gunicorn whitenoise",
+    cwd: app.cwd,
+    env: { ...process.env, ...app.env, ...local.env },
+    port,
+    readyPath: "/static/10k.bin",
+    logFile,
+  });
+}
+
+/**
+ * b) with Gunicorn's gthread workers, which keep connections alive: the rendered NGINX then keeps
+ * its upstream connections too, instead of opening one per request.
+ */
+async function dynamicKeepalive(
+  options: Options,
+  app: PreparedApp,
+): Promise<{ rows: BenchRow[]; related: Map<BenchRow, WrkResult[]> }> {
+  const related = new Map<BenchRow, WrkResult[]>();
+  const topology = await startTopology({
+    manifest: manifest("gunicorn", APP_WORKERS, 1, GTHREAD_THREADS),
+    app: "flask",
+    prepared: app,
+  });
+  try {
+    if (!topology.nginxConf?.includes("keepalive 32;"))
+      throw new Error("the rendered nginx.conf for gthread workers keeps no upstream connections");
+    const appPort = (topology.replicas[0] as AppReplica).port;
+    await expectAnswer(appPort, "/api/info");
+    await expectAnswer(topology.entryPort, "/api/info");
+    const d = await measureInterleaved(
+      {
+        direct: { url: url(appPort, "/api/info") },
+        rendered: { url: url(topology.entryPort, "/api/info") },
+      },
+      options,
+    );
+    const group = "b) dynamic JSON";
+    const workers = `${APP_WORKERS} gthread workers × ${GTHREAD_THREADS} threads`;
+    const rows: BenchRow[] = [
+      { group, server: `Gunicorn direct, ${workers}`, result: d.direct },
+      {
+        group,
+        server: "through NGINX, rendered config (upstream keepalive)",
+        result: d.rendered,
+        comparison: {
+          label: "this ÷ direct",
+          ratio: d.rendered.requestsPerSecond / d.direct.requestsPerSecond,
+          target: TARGETS.proxiedVsDirectKeepalive,
+        },
+      },
+    ];
+    for (const row of rows) related.set(row, [d.direct]);
+    return { rows, related };
+  } finally {
+    await topology.stop();
   }
 }
 
@@ -426,10 +538,12 @@ async function main(): Promise<void> {
       DEBIAN_TOOLS.python3,
       DEBIAN_TOOLS.nginx,
       DEBIAN_TOOLS.wrk,
-      options.server === "gunicorn" ? DEBIAN_TOOLS.gunicorn : DEBIAN_TOOLS.uwsgi,
+      // Gunicorn always: the WhiteNoise reference runs on it.
+      DEBIAN_TOOLS.gunicorn,
+      ...(options.server === "uwsgi" ? [DEBIAN_TOOLS.uwsgi] : []),
     ],
     files: options.server === "uwsgi" ? [DEBIAN_TOOLS.uwsgiPython3Plugin] : [],
-    pythonModules: ["flask"],
+    pythonModules: ["flask", "whitenoise"],
   });
   if (missing.length > 0)
     throw new Error(`missing ${missing.join(", ")}: install the Debian packages .ci/run lists`);
@@ -442,6 +556,8 @@ async function main(): Promise<void> {
     const app = await prepareApp("flask", join(workDir, "app"));
     for (const part of [
       await staticAndDynamic(options, app, workDir, serverName),
+      // uWSGI keeps no upstream connections alive (see src/render/upstream-keepalive.ts).
+      ...(options.server === "gunicorn" ? [await dynamicKeepalive(options, app)] : []),
       await scaling(options, app),
     ]) {
       rows.push(...part.rows);

@@ -154,6 +154,12 @@ export function flaskDevServerCommand(
   return { command: python, args: ["dev_server.py", "--host", "127.0.0.1", "--port", String(port)] };
 }
 
+/**
+ * The Flask app with its files served by WhiteNoise under /static/ (the benchmark's reference for
+ * "Gunicorn serves the static files itself"). Run it with cwd and env from prepareApp("flask", ...).
+ */
+export const FLASK_WHITENOISE_CALLABLE = "whitenoise_app:application";
+
 /** The sample apps' /api/info answer (examples/apps/README.md). */
 export interface InfoJson {
   framework: string;

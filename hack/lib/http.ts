@@ -11,6 +11,11 @@ export interface HttpRequestOptions {
   body?: Buffer | string;
   /** Whole-request limit; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Source address, e.g. 127.0.0.2: on loopback every client is 127.0.0.1 otherwise, which would
+   * make a client look like the server's own pod.
+   */
+  localAddress?: string;
 }
 
 export interface HttpResponse {
@@ -34,7 +39,15 @@ export function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> 
       reject(err);
     };
     const req = request(
-      { host, port: options.port, path, method, headers: options.headers, agent: false },
+      {
+        host,
+        port: options.port,
+        path,
+        method,
+        headers: options.headers,
+        agent: false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));

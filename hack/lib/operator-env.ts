@@ -51,6 +51,7 @@ export async function startOperator(env: Env, overrides: Partial<ManagerOptions>
     watchTimeoutSeconds: 30,
     gracefulShutdownMs: 5000,
     userAgent: "webapp-operator/test",
+    freezeCache: true,
     ...overrides,
   });
 }

@@ -12,7 +12,7 @@ type JsonSchema = { [key: string]: unknown };
  *   so defaults are applied in code;
  * - `additionalProperties: false` is dropped (not allowed beside `properties`; the API server prunes
  *   unknown fields instead);
- * - string-or-integer unions become `x-kubernetes-int-or-string`;
+ * - string-or-integer unions become `x-kubernetes-int-or-string`, keeping both branches' bounds;
  * - the safe-integer bounds zod adds to every `.int()` are dropped; real bounds stay.
  */
 export function toStructural(node: unknown): unknown {
@@ -24,8 +24,17 @@ export function toStructural(node: unknown): unknown {
     if (typeof src.description === "string") out.description = src.description;
     const branches = (src.anyOf as JsonSchema[] | undefined) ?? [];
     const stringBranch = branches.find((b) => b.type === "string");
+    const integerBranch = branches.find((b) => b.type === "integer");
     out.anyOf = [{ type: "integer" }, { type: "string" }];
-    if (stringBranch?.pattern) out.pattern = stringBranch.pattern;
+    // A structural schema may not type the branches further, so each branch's bounds move to the
+    // node, where the API server applies them only to values of their type (as zod does per branch).
+    for (const key of ["pattern", "maxLength", "minLength"]) {
+      if (stringBranch?.[key] !== undefined) out[key] = stringBranch[key];
+    }
+    for (const key of ["minimum", "maximum"]) {
+      const bound = integerBranch?.[key];
+      if (typeof bound === "number" && Math.abs(bound) < Number.MAX_SAFE_INTEGER) out[key] = bound;
+    }
     return out;
   }
   const out: JsonSchema = {};

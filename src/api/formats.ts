@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { z } from "zod";
 
 /*
@@ -35,12 +34,16 @@ export const dnsSubdomain = (description: string) =>
     description,
   );
 
-/** A DNS host name for an Ingress rule; a leading `*.` wildcard is allowed as Kubernetes does. */
+/**
+ * A DNS host name for an Ingress rule or a route; a leading `*.` wildcard is allowed as Kubernetes
+ * does. The last label starts with a letter (as every top-level domain does), which keeps out IP
+ * addresses: the Ingress and Gateway APIs refuse them as host names.
+ */
 export const hostName = (description: string) =>
   patterned(
-    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+    /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.[a-z]([-a-z0-9]*[a-z0-9])?$/,
     253,
-    "a lowercase DNS name with at least one dot, such as shop.example.com",
+    "a lowercase DNS name with at least one dot and a last label that starts with a letter (not an IP address), such as shop.example.com",
     description,
   );
 
@@ -107,27 +110,46 @@ export const quantity = (description: string) =>
     .meta({ "x-kubernetes-int-or-string": true })
     .describe(description);
 
+/*
+ * IP addresses and CIDRs as one RE2-compatible pattern, so the API server and zod check exactly the
+ * same thing (a refinement in code would never reach the CRD). IPv4 octets 0-255 without leading
+ * zeros (Go reads them as decimal, other parsers as octal) and prefixes 0-32; IPv6 in every
+ * compressed form of RFC 4291, with an embedded IPv4 address, and prefixes 0-128; no zone.
+ */
+const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = `${OCTET}(\\.${OCTET}){3}`;
+const H16 = "[0-9a-fA-F]{1,4}";
+const LS32 = `(${H16}:${H16}|${IPV4})`;
+const IPV6 = [
+  `(${H16}:){6}${LS32}`,
+  `::(${H16}:){5}${LS32}`,
+  `(${H16})?::(${H16}:){4}${LS32}`,
+  `((${H16}:){0,1}${H16})?::(${H16}:){3}${LS32}`,
+  `((${H16}:){0,2}${H16})?::(${H16}:){2}${LS32}`,
+  `((${H16}:){0,3}${H16})?::${H16}:${LS32}`,
+  `((${H16}:){0,4}${H16})?::${LS32}`,
+  `((${H16}:){0,5}${H16})?::${H16}`,
+  `((${H16}:){0,6}${H16})?::`,
+]
+  .map((form) => `(${form})`)
+  .join("|");
+/** One IPv4 or IPv6 address, no prefix (a Service's cluster IP). */
+export const IP_ADDRESS_PATTERN = new RegExp(`^((${IPV4})|(${IPV6}))$`);
+export const CIDR_PATTERN = new RegExp(
+  `^((${IPV4})(/(3[0-2]|[12]?[0-9]))?|(${IPV6})(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$`,
+);
+
 /** An IPv4 or IPv6 network in CIDR notation, or a single address. */
 export const cidr = (description: string) =>
   z
     .string()
     .min(2)
     .max(49)
-    .regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, {
-      message: "must be an IP address or a CIDR such as 10.0.0.0/8 or fd00::/8",
+    .regex(CIDR_PATTERN, {
+      message:
+        "must be an IPv4 or IPv6 address or CIDR with its prefix in range, such as 10.0.0.0/8 or fd00::/8 (IPv4 without leading zeros, no zone)",
     })
-    .refine(isCidr, { message: "must be a valid IPv4 or IPv6 address or CIDR (prefix within range)" })
     .describe(description);
-
-function isCidr(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  if (rest.length > 0 || address === undefined) return false;
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return /^[0-9]+$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
-}
 
 /** Environment variable names, as Kubernetes accepts them. */
 export const envVarName = (description: string) =>

@@ -1,9 +1,21 @@
 import { DEFAULT_STATIC_URL_PATH, DEFAULTS } from "./defaults.js";
 import { cpuCores } from "./formats.js";
+import {
+  publicHosts,
+  type ResolvedHttpRoute,
+  type ResolvedIngress,
+  resolveHttpRoute,
+  resolveIngress,
+  servesHttps,
+} from "./resolve-exposure.js";
 import type { AppSpec } from "./spec/app.js";
+import type { AutoscalingSpec } from "./spec/autoscaling.js";
+import type { CronJobSpec } from "./spec/cron-jobs.js";
+import type { MigrateSpec } from "./spec/migrate.js";
 import type { MediaSpec, StaticSpec } from "./spec/storage.js";
 import type { WebSpec } from "./spec/web.js";
 import type { WebAppSpec } from "./spec/webapp-spec.js";
+import type { WorkerSpec } from "./spec/workers.js";
 
 export type ResolvedApp = Required<
   Pick<
@@ -18,14 +30,36 @@ export type ResolvedApp = Required<
     | "networkPolicy"
   >
 > &
-  Omit<AppSpec, "workers" | "workerClass" | "healthCheck"> & {
+  Omit<AppSpec, "workers" | "workerClass" | "healthCheck" | "migrate"> & {
     workers: number;
     /** True when `workers` came from the CPU request rather than the spec. */
     workersDefaulted: boolean;
     workerClass: NonNullable<AppSpec["workerClass"]>;
     replicas: number;
     healthCheck: { path: string; host?: string };
+    migrate?: ResolvedMigrate;
   };
+
+export interface ResolvedMigrate extends MigrateSpec {
+  activeDeadlineSeconds: number;
+  backoffLimit: number;
+}
+
+type ExecProbe = NonNullable<WorkerSpec["livenessProbe"]>;
+export type ResolvedExecProbe = Required<ExecProbe>;
+
+export interface ResolvedWorker extends Omit<WorkerSpec, "livenessProbe" | "readinessProbe"> {
+  singleton: boolean;
+  /** The fixed count; absent while an autoscaler owns it. */
+  replicas: number | undefined;
+  livenessProbe?: ResolvedExecProbe;
+  readinessProbe?: ResolvedExecProbe;
+}
+
+export interface ResolvedCronJob extends CronJobSpec {
+  concurrencyPolicy: NonNullable<CronJobSpec["concurrencyPolicy"]>;
+  backoffLimit: number;
+}
 
 export interface ResolvedWeb extends WebSpec {
   image: string;
@@ -36,6 +70,11 @@ export interface ResolvedWeb extends WebSpec {
   gzip: boolean;
   websockets: boolean;
   trustedProxies: string[];
+  /**
+   * Believe X-Forwarded-Proto (only http or https) from any peer: the default when the WebApp has its
+   * own TLS Ingress, no trustedProxies and a ClusterIP entry Service, so every peer is in the cluster.
+   */
+  forwardedProtoFromAnyPeer: boolean;
 }
 
 export interface ResolvedStatic extends StaticSpec {
@@ -56,7 +95,10 @@ export interface ResolvedSpec {
   static?: ResolvedStatic;
   media?: ResolvedMedia;
   service: { type: "ClusterIP" | "NodePort" | "LoadBalancer"; port: number };
-  ingress?: WebAppSpec["ingress"];
+  ingress?: ResolvedIngress;
+  httpRoute?: ResolvedHttpRoute;
+  workers: ResolvedWorker[];
+  cronJobs: ResolvedCronJob[];
 }
 
 /** Workers for a CPU request: Gunicorn's advice of 2 x cores + 1, assuming one core when unset. */
@@ -68,7 +110,7 @@ export function defaultWorkers(cpuRequest: string | number | undefined): number 
 
 /** The autoscaler's bounds: minReplicas defaults to 2, or to maxReplicas when that is lower. */
 export function autoscalingBounds(
-  autoscaling: AppSpec["autoscaling"],
+  autoscaling: AutoscalingSpec | undefined,
 ): { min: number; max: number } | undefined {
   if (!autoscaling) return undefined;
   return {
@@ -77,11 +119,19 @@ export function autoscalingBounds(
   };
 }
 
+/**
+ * The probes' default Host for an Ingress host. A wildcard (`*.example.com`) is no host a client can
+ * send, and Django refuses it; its domain (`example.com`) is what Django's usual `.example.com` allows.
+ */
+export function probeHostOf(ingressHost: string): string {
+  return ingressHost.startsWith("*.") ? ingressHost.slice(2) : ingressHost;
+}
+
 function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp {
   const D = DEFAULTS;
   const threads = app.threads ?? D["app.threads"].value;
   const workers = app.workers ?? defaultWorkers(app.resources?.requests?.cpu);
-  const healthHost = app.healthCheck?.host ?? ingressHost;
+  const healthHost = app.healthCheck?.host ?? (ingressHost ? probeHostOf(ingressHost) : undefined);
   return {
     ...app,
     // A valid spec always has an image: a rule refuses spec.app without one.
@@ -101,10 +151,65 @@ function resolveApp(app: AppSpec, ingressHost: string | undefined): ResolvedApp 
       path: app.healthCheck?.path ?? D["app.healthCheck.path"].value,
       ...(healthHost ? { host: healthHost } : {}),
     },
+    migrate: app.migrate && {
+      ...app.migrate,
+      activeDeadlineSeconds:
+        app.migrate.activeDeadlineSeconds ?? D["app.migrate.activeDeadlineSeconds"].value,
+      backoffLimit: app.migrate.backoffLimit ?? D["app.migrate.backoffLimit"].value,
+    },
   };
 }
 
-function resolveWeb(web: WebSpec): ResolvedWeb {
+function resolveProbe(probe: ExecProbe, kind: "livenessProbe" | "readinessProbe"): ResolvedExecProbe {
+  const D = DEFAULTS;
+  return {
+    command: probe.command,
+    periodSeconds: probe.periodSeconds ?? D[`workers.${kind}.periodSeconds`].value,
+    timeoutSeconds: probe.timeoutSeconds ?? D[`workers.${kind}.timeoutSeconds`].value,
+    failureThreshold: probe.failureThreshold ?? D[`workers.${kind}.failureThreshold`].value,
+  };
+}
+
+function resolveWorker(worker: WorkerSpec): ResolvedWorker {
+  const { livenessProbe, readinessProbe, ...rest } = worker;
+  return {
+    ...rest,
+    singleton: worker.singleton ?? DEFAULTS["workers.singleton"].value,
+    replicas: worker.autoscaling ? undefined : (worker.replicas ?? DEFAULTS["workers.replicas"].value),
+    ...(livenessProbe ? { livenessProbe: resolveProbe(livenessProbe, "livenessProbe") } : {}),
+    ...(readinessProbe ? { readinessProbe: resolveProbe(readinessProbe, "readinessProbe") } : {}),
+  };
+}
+
+function resolveCronJob(job: CronJobSpec): ResolvedCronJob {
+  return {
+    ...job,
+    concurrencyPolicy: job.concurrencyPolicy ?? DEFAULTS["cronJobs.concurrencyPolicy"].value,
+    backoffLimit: job.backoffLimit ?? DEFAULTS["cronJobs.backoffLimit"].value,
+  };
+}
+
+/**
+ * Whether the web tier believes X-Forwarded-Proto from any peer (see ResolvedWeb). Only where no
+ * client can reach NGINX but through the cluster: a ClusterIP entry Service. Listing trustedProxies
+ * (even none) replaces this default.
+ */
+export function forwardedProtoFromAnyPeer(
+  spec: WebAppSpec,
+  exposure: { ingress?: ResolvedIngress; httpRoute?: ResolvedHttpRoute },
+): boolean {
+  return (
+    spec.web?.trustedProxies === undefined &&
+    servesHttps(exposure) &&
+    (spec.service?.type ?? DEFAULTS["service.type"].value) === "ClusterIP"
+  );
+}
+
+function resolveWeb(
+  web: WebSpec,
+  spec: WebAppSpec,
+  exposure: { ingress?: ResolvedIngress; httpRoute?: ResolvedHttpRoute },
+): ResolvedWeb {
   const D = DEFAULTS;
   return {
     ...web,
@@ -120,15 +225,20 @@ function resolveWeb(web: WebSpec): ResolvedWeb {
     gzip: web.gzip ?? D["web.gzip"].value,
     websockets: web.websockets ?? D["web.websockets"].value,
     trustedProxies: web.trustedProxies ?? D["web.trustedProxies"].value,
+    forwardedProtoFromAnyPeer: forwardedProtoFromAnyPeer(spec, exposure),
   };
 }
 
 export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
   const D = DEFAULTS;
   const staticOnly = spec.app === undefined;
+  const exposure = {
+    ...(spec.ingress ? { ingress: resolveIngress(spec.ingress) } : {}),
+    ...(spec.httpRoute ? { httpRoute: resolveHttpRoute(spec.httpRoute) } : {}),
+  };
   return {
-    ...(spec.app ? { app: resolveApp(spec.app, spec.ingress?.host) } : {}),
-    ...(spec.web ? { web: resolveWeb(spec.web) } : {}),
+    ...(spec.app ? { app: resolveApp(spec.app, publicHosts(exposure)[0]?.host) } : {}),
+    ...(spec.web ? { web: resolveWeb(spec.web, spec, exposure) } : {}),
     ...(spec.static
       ? {
           static: {
@@ -153,6 +263,8 @@ export function resolveSpec(spec: WebAppSpec): ResolvedSpec {
       type: spec.service?.type ?? D["service.type"].value,
       port: spec.service?.port ?? D["service.port"].value,
     },
-    ...(spec.ingress ? { ingress: spec.ingress } : {}),
+    ...exposure,
+    workers: (spec.workers ?? []).map(resolveWorker),
+    cronJobs: (spec.cronJobs ?? []).map(resolveCronJob),
   };
 }

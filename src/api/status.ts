@@ -39,6 +39,29 @@ const tierStatus = (tier: string) =>
     .strict()
     .describe(`Replica counts of the ${tier} tier.`);
 
+const migrationStatus = z
+  .object({
+    version: z
+      .string()
+      .max(64)
+      .describe(
+        "The app version the spec asks for: a hash of the app image and of the command, env and envFrom its migration sees.",
+      ),
+    job: z.string().max(253).describe("The migration Job of that version (`kubectl logs job/<job>`)."),
+    state: z
+      .enum(["Waiting", "Running", "Succeeded", "Failed"])
+      .describe(
+        "Waiting (for an earlier migration still running), Running, Succeeded (the version rolls out) or Failed (the previous version keeps running).",
+      ),
+    runningVersion: z
+      .string()
+      .max(64)
+      .optional()
+      .describe("The version the app pods run: the last one whose migration succeeded."),
+  })
+  .strict()
+  .describe("The database migration of the app's version (spec.app.migrate).");
+
 export const webAppStatus = z
   .object({
     observedGeneration: z
@@ -57,6 +80,16 @@ export const webAppStatus = z
       .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
     web: tierStatus("web").optional(),
     app: tierStatus("app").optional(),
+    workers: z
+      .array(
+        tierStatus("worker")
+          .extend({ name: z.string().max(64).describe("The worker's name (spec.workers[].name).") })
+          .describe("Replica counts of one worker."),
+      )
+      .max(16)
+      .optional()
+      .describe("Replica counts of each worker (spec.workers)."),
+    migration: migrationStatus.optional(),
     replicas: z.number().int().min(0).optional().describe("App pods (the scale subresource's status)."),
     selector: z
       .string()

@@ -64,7 +64,7 @@ export async function applyChildren(
   for (const { kind, object: desired } of children) {
     if (!reader.served(kind)) {
       out.notServed.push(
-        `${desired.kind} (${kind.apiVersion}) is not served by this cluster, so ${desired.kind} ${desired.metadata.name} cannot be created`,
+        `${desired.kind} (${kind.apiVersion}) is not served by this cluster, so ${desired.kind} ${desired.metadata.name} cannot be created${kind.notServedHint ? `: ${kind.notServedHint}` : ""}`,
       );
       continue;
     }
@@ -75,7 +75,8 @@ export async function applyChildren(
       continue;
     }
     if (live) out.observed.set(id, live);
-    if (live && desiredMatchesLive(desired, live, FIELD_MANAGER)) {
+    const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
+    if (live && (policy.createOnly || desiredMatchesLive(desired, live, FIELD_MANAGER))) {
       out.skipped++;
       continue;
     }

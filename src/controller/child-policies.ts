@@ -13,6 +13,11 @@ export interface KindPolicy {
    * object holds data a recreate would lose).
    */
   immutable?: { paths: readonly (readonly string[])[]; onChange: "recreate" | "refuse"; why: string };
+  /**
+   * Created once and never written again, whatever the render says later (the reason, for the next
+   * engineer): the object is a record of something that happened, not a state to converge.
+   */
+  createOnly?: string;
 }
 
 export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
@@ -39,6 +44,12 @@ export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
   PodDisruptionBudget: {},
   NetworkPolicy: {},
   Ingress: {},
+  HTTPRoute: {},
+  Job: {
+    createOnly:
+      "a migration Job runs once for its app version: its template cannot change, a new version is a new Job, and rewriting a finished one would change nothing",
+  },
+  CronJob: {},
 };
 
 function at(obj: unknown, path: readonly string[]): unknown {

@@ -9,7 +9,23 @@ import type { KubeObject, ManagedFieldsEntry } from "../kube/resources.js";
  * (a removed env var shows as a length change). A field we applied before but no longer send is found
  * through managedFields: it would stay behind unless we apply again, so that also counts as a change.
  */
+/**
+ * Comparisons already made: the rendered objects keep their identity while the spec does not change
+ * (render-cache.ts) and a live object's resourceVersion names its content, so a WebApp reconciled
+ * again with nothing new compares nothing again.
+ */
+const seen = new WeakMap<KubeObject, { resourceVersion: string; matches: boolean }>();
+
 export function desiredMatchesLive(desired: KubeObject, live: KubeObject, fieldManager: string): boolean {
+  const rv = live.metadata.resourceVersion;
+  const known = seen.get(desired);
+  if (rv !== undefined && known?.resourceVersion === rv) return known.matches;
+  const matches = compare(desired, live, fieldManager);
+  if (rv !== undefined) seen.set(desired, { resourceVersion: rv, matches });
+  return matches;
+}
+
+function compare(desired: KubeObject, live: KubeObject, fieldManager: string): boolean {
   if (!subsetMatches(desired, live, [])) return false;
   const owned = live.metadata.managedFields?.find(
     (m: ManagedFieldsEntry) => m.manager === fieldManager && m.operation === "Apply" && !m.subresource,

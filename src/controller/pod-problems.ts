@@ -47,7 +47,7 @@ function exitText(t: { reason?: string; exitCode?: number; signal?: number } | u
   return `${how}${t.reason ? ` (${t.reason})` : ""}`;
 }
 
-function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | undefined {
+function problemOf(pod: string, kind: string, c: ContainerStatus, exits: boolean): PodProblem | undefined {
   const waiting = c.state?.waiting;
   const where = `pod ${pod}: ${kind} ${c.name ?? "?"}`;
   if (waiting?.reason && STUCK.has(waiting.reason)) {
@@ -57,7 +57,7 @@ function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | 
   }
   // A crash at start shows as Error before the first back-off: no need to wait for CrashLoopBackOff.
   const term = c.state?.terminated;
-  if (term && term.exitCode !== 0 && term.reason !== "Completed") {
+  if (exits && term && term.exitCode !== 0 && term.reason !== "Completed") {
     return {
       reason: term.reason || "Error",
       message: `${where} exited with ${exitText(term)}`,
@@ -67,7 +67,7 @@ function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | 
   // Restarted at once after a crash (a process killed, say) and starting again: said until it is ready,
   // so the WebApp names the container rather than only counting ready replicas.
   const last = c.lastState?.terminated;
-  if (c.state?.running && c.ready === false && last && last.exitCode !== 0) {
+  if (exits && c.state?.running && c.ready === false && last && last.exitCode !== 0) {
     return {
       reason: "ContainerRestarted",
       message: `${where} restarted after ${exitText(last)} and is not ready yet`,
@@ -80,8 +80,10 @@ function problemOf(pod: string, kind: string, c: ContainerStatus): PodProblem | 
 /**
  * What the pods of a tier say about containers that cannot run, one entry per pod and container
  * (pods being deleted aside: they are on their way out). Empty while everything starts normally.
+ * `exits: false` leaves out containers that ran and failed (a Job's pods: the Job retries them).
  */
-export function podProblems(pods: readonly KubeObject[]): PodProblem[] {
+export function podProblems(pods: readonly KubeObject[], opts: { exits?: boolean } = {}): PodProblem[] {
+  const exits = opts.exits ?? true;
   const out: PodProblem[] = [];
   for (const pod of pods) {
     if (pod.metadata.deletionTimestamp) continue;
@@ -90,11 +92,11 @@ export function podProblems(pods: readonly KubeObject[]): PodProblem[] {
       containerStatuses?: ContainerStatus[];
     };
     for (const c of status.initContainerStatuses ?? []) {
-      const p = problemOf(pod.metadata.name, "init container", c);
+      const p = problemOf(pod.metadata.name, "init container", c, exits);
       if (p) out.push(p);
     }
     for (const c of status.containerStatuses ?? []) {
-      const p = problemOf(pod.metadata.name, "container", c);
+      const p = problemOf(pod.metadata.name, "container", c, exits);
       if (p) out.push(p);
     }
   }

@@ -33,6 +33,16 @@ export class RecentWrites {
     if (this.written.size > this.limit) this.written.clear();
   }
 
+  /** Whether an event's object is exactly what we wrote (its echo): nothing new to act on. */
+  isEcho(id: string, resourceVersion: string | undefined): boolean {
+    const entry = this.written.get(id);
+    return (
+      entry !== undefined &&
+      resourceVersion !== undefined &&
+      entry.obj.metadata.resourceVersion === resourceVersion
+    );
+  }
+
   forget(id: string): void {
     this.written.delete(id);
   }

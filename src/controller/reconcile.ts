@@ -1,17 +1,32 @@
 import { randomUUID } from "node:crypto";
-import { describeErrors, parseWebApp, type WebAppStatus } from "../api/index.js";
+import { describeErrors, type WebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { LABELS, type RenderResult, render, TIER_ROLES, type TierName } from "../render/index.js";
+import {
+  CHILD_KINDS,
+  type Child,
+  childName,
+  LABELS,
+  type RenderInputs,
+  type RenderResult,
+  TIER_ROLES,
+  type TierName,
+} from "../render/index.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Logger } from "../runtime/logger.js";
 import { RetryAfterError } from "../runtime/manager.js";
 import { type ApplyOutcome, applyChildren } from "./apply-children.js";
 import { findCondition, nowRfc3339 } from "./conditions.js";
-import { childId } from "./ownership.js";
+import { observeMigration } from "./migration-status.js";
+import { childId, controllerOwnerUid } from "./ownership.js";
 import { pruneChildren } from "./prune-children.js";
 import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
+import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
+import { planRollout, type RolloutPlan } from "./version-gate.js";
+
+/** How long after writing children the status waits for them to report, at most. */
+const STATUS_SETTLE_MS = 1000;
 
 /** How often a WebApp waiting for a person (a name conflict, a missing kind) is looked at again. */
 const NEEDS_ATTENTION_RECHECK_MS = 60_000;
@@ -37,6 +52,7 @@ export interface ReconcileOutcome {
  */
 export class Reconciler {
   private readonly recent: RecentWrites;
+  private readonly renders = new RenderCache();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -48,6 +64,11 @@ export class Reconciler {
     recentWritesTtlMs?: number,
   ) {
     this.recent = new RecentWrites(recentWritesTtlMs);
+  }
+
+  /** Whether a child's event only echoes a write of ours (then it needs no reconcile). */
+  isEcho(obj: KubeObject): boolean {
+    return this.recent.isEcho(childId(obj), obj.metadata.resourceVersion);
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
@@ -72,36 +93,42 @@ export class Reconciler {
     }
     const previous = raw.status as WebAppStatus | undefined;
     const now = nowRfc3339(this.clock());
-    // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
-    const parsed = parseWebApp({
-      apiVersion: raw.apiVersion,
-      kind: raw.kind,
-      metadata: raw.metadata,
-      spec: raw.spec,
-    });
-    if (!parsed.ok) {
-      const message = `Invalid spec, children left unchanged: ${describeErrors(parsed.errors)}`;
-      log.warn({ errors: parsed.errors }, "invalid WebApp spec");
+    const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
+    const { rendering, first } = await this.renderWithAppAddress(raw, deps);
+    if (!rendering.ok) {
+      const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
+      log.warn({ errors: rendering.errors }, "invalid WebApp spec");
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
       outcome.statusWritten = await this.writeStatus(raw, previous, status);
       await this.recordTransitions(raw, previous, status);
       return outcome;
     }
 
-    // Render.
-    const rendered = render(parsed.webapp);
+    const { rendered, webapp, inputs } = rendering;
+
+    // Gate: with a migration, what runs the app's code stays at the running version until it succeeds.
+    const plan = this.planRollout(webapp, rendered, inputs, key);
 
     // Apply.
-    const deps = { reader: this.reader, writer: this.writer, recent: this.recent, log };
-    const applied = await applyChildren(raw, rendered.children, deps);
+    const applied = mergeApplied(first, await applyChildren(raw, plan.apply, deps));
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
+    if (applied.changed.length > 0 && previous?.observedGeneration === raw.metadata.generation) {
+      // The spec did not change, so someone else changed our children: say what was taken back. A
+      // spec change is told by the WebApp's generation and status.
+      await this.events.record(
+        raw,
+        "Normal",
+        "Applied",
+        `Took back ${applied.changed.join(", ")} (changed outside the WebApp)`,
+      );
+    }
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
-    if (applied.errors.length === 0) {
-      const pruned = await pruneChildren(raw, rendered.objects, deps);
+    if (applied.errors.length === 0 && !rendering.partial) {
+      const pruned = await pruneChildren(raw, [...plan.apply.map((c) => c.object), ...plan.keep], deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
       if (pruned.deleted.length > 0) {
@@ -116,10 +143,13 @@ export class Reconciler {
 
     // Status.
     const errors = [...applied.errors, ...pruneErrors];
+    const pods = this.reader.pods(key);
     const status = computeStatus({
       generation: raw.metadata.generation,
       previous,
-      tiers: this.observeTiers(rendered, applied, this.reader.pods(key)),
+      tiers: this.observeTiers(rendered, applied, pods),
+      migration:
+        plan.migration && observeMigration(plan.migration, pods, raw.metadata.namespace ?? "default"),
       applyErrors: errors,
       conflicts: applied.conflicts,
       notServed: applied.notServed,
@@ -129,13 +159,20 @@ export class Reconciler {
       clusterUrl: rendered.clusterUrl,
       now,
     });
-    outcome.statusWritten = await this.writeStatus(raw, previous, status);
-    // Events after the status they describe is written: a failed status write records nothing, so
-    // its retry cannot repeat an event.
-    if (applied.changed.length > 0 && previous !== undefined) {
-      // A WebApp's first children are told by its Ready event; later changes each get one.
-      await this.events.record(raw, "Normal", "Applied", `Applied ${applied.changed.join(", ")}`);
+    // Children written just now report their new state in a moment (the Deployment controller
+    // answers within milliseconds): a status showing only that they are rolling out would be
+    // rewritten at once. Look again shortly instead; the status written then says where they are.
+    const settling =
+      applied.changed.length > 0 &&
+      errors.length === 0 &&
+      findCondition(status.conditions, "Ready")?.reason === "RollingOut";
+    if (settling) {
+      log.debug({ changed: applied.changed }, "children written, status after they report");
+      return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
+    outcome.statusWritten = await this.writeStatus(raw, previous, status);
+    // Events about conditions after the status they describe is written: a failed status write
+    // records nothing, so its retry cannot repeat an event.
     await this.recordTransitions(raw, previous, status);
     if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {
@@ -152,16 +189,91 @@ export class Reconciler {
     return outcome;
   }
 
-  /** Each tier's Deployment, found by its role, as its live status and its pods report it. */
+  /**
+   * The render, with the app Service's cluster IP for NGINX's upstream (NGINX never resolves the
+   * Service's name: see RenderInputs). A new WebApp's app Service does not exist yet: it is applied
+   * first, alone, and the WebApp rendered again with the address the API server gave it.
+   */
+  private async renderWithAppAddress(
+    raw: KubeObject,
+    deps: Parameters<typeof applyChildren>[2],
+  ): Promise<{ rendering: Rendering; first?: ApplyOutcome }> {
+    const namespace = raw.metadata.namespace ?? "default";
+    const appService = childName(raw.metadata.name, "app-service");
+    const live = this.recent.fresh(
+      `Service/${namespace}/${appService}`,
+      this.reader.child(CHILD_KINDS.Service, namespace, appService),
+    );
+    const known = clusterIpOf(live, raw.metadata.uid);
+    const rendering = this.renders.of(raw, known ? { appServiceClusterIP: known } : {});
+    if (known || !rendering.ok) return { rendering };
+    const service = rendering.rendered.children.find((c) => c.role === "app-service");
+    const proxied = rendering.rendered.children.some((c) => c.role === "nginx-config");
+    if (!service || !proxied) return { rendering };
+    const first = await applyChildren(raw, [service], deps);
+    const ip = clusterIpOf(first.observed.get(childId(service.object)), raw.metadata.uid);
+    if (!ip) {
+      // The address is not there (the Service is someone else's, or the apply failed, which
+      // `first` reports): leave the web tier as it is rather than point NGINX at a name.
+      const withoutWebTier = rendering.rendered.children.filter(
+        (c) => c.role !== "nginx-config" && c.role !== "web-deployment",
+      );
+      return {
+        rendering: {
+          ...rendering,
+          rendered: { ...rendering.rendered, children: withoutWebTier },
+          partial: true,
+        },
+        first,
+      };
+    }
+    return { rendering: this.renders.of(raw, { appServiceClusterIP: ip }), first };
+  }
+
+  /** The gate's inputs, read from the caches (or from what this controller just wrote). */
+  private planRollout(
+    webapp: WebApp,
+    rendered: RenderResult,
+    inputs: RenderInputs,
+    key: string,
+  ): RolloutPlan {
+    const live = (child: Child) => {
+      const { namespace = "default", name } = child.object.metadata;
+      return this.recent.fresh(childId(child.object), this.reader.child(child.kind, namespace, name));
+    };
+    const appDeployment = rendered.children.find((c) => c.role === TIER_ROLES.app);
+    return planRollout({
+      webapp,
+      rendered,
+      inputs,
+      appDeployment: appDeployment && live(appDeployment),
+      jobs: this.reader.children(CHILD_KINDS.Job, key),
+      pods: this.reader.pods(key),
+      live,
+    });
+  }
+
+  /** Each tier's and worker's Deployment, found by its role, as its live status and its pods report it. */
   private observeTiers(rendered: RenderResult, applied: ApplyOutcome, pods: KubeObject[]) {
-    return (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
+    const live = (child: Child) => applied.observed.get(childId(child.object));
+    const tiers = (Object.keys(TIER_ROLES) as TierName[]).flatMap((tier) => {
       const child = rendered.children.find((c) => c.role === TIER_ROLES[tier]);
       if (!child) return [];
       const tierPods = pods.filter((p) => p.metadata.labels?.[LABELS.component.key] === tier);
-      return [
-        observeTier(tier, child.object.metadata.name, applied.observed.get(childId(child.object)), tierPods),
-      ];
+      return [observeTier(tier, child.object.metadata.name, live(child), tierPods)];
     });
+    const workers = rendered.children
+      .filter((c) => c.role === "worker-deployment")
+      .map((child) => {
+        const name = child.object.metadata.labels?.[LABELS.process.key] ?? "";
+        const own = pods.filter(
+          (p) =>
+            p.metadata.labels?.[LABELS.component.key] === "worker" &&
+            p.metadata.labels?.[LABELS.process.key] === name,
+        );
+        return observeTier("worker", child.object.metadata.name, live(child), own, name);
+      });
+    return [...tiers, ...workers];
   }
 
   /**
@@ -184,7 +296,9 @@ export class Reconciler {
     const wasDegraded = findCondition(previous?.conditions, "Degraded");
     if (
       degraded?.status === "True" &&
-      ["RolloutFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(degraded.reason) &&
+      ["RolloutFailed", "MigrationFailed", "ChildConflict", "KindNotServed", "InvalidSpec"].includes(
+        degraded.reason,
+      ) &&
       (wasDegraded?.status !== "True" ||
         wasDegraded.reason !== degraded.reason ||
         wasDegraded.message !== degraded.message)
@@ -216,3 +330,27 @@ export class Reconciler {
 }
 
 export type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
+
+/** The cluster IP of an app Service this WebApp controls, when it has one. */
+function clusterIpOf(service: KubeObject | undefined, ownerUid: string | undefined): string | undefined {
+  if (!service || controllerOwnerUid(service) !== ownerUid) return undefined;
+  const ip = (service.spec as { clusterIP?: string } | undefined)?.clusterIP;
+  return ip && ip !== "None" ? ip : undefined;
+}
+
+/** Two apply phases' outcomes as one. */
+function mergeApplied(first: ApplyOutcome | undefined, rest: ApplyOutcome): ApplyOutcome {
+  if (!first) return rest;
+  const merged: ApplyOutcome = {
+    observed: new Map([...first.observed, ...rest.observed]),
+    applied: first.applied + rest.applied,
+    skipped: rest.skipped,
+    changed: [...first.changed, ...rest.changed.filter((c) => !first.changed.includes(c))],
+    errors: [...first.errors, ...rest.errors.filter((e) => !first.errors.includes(e))],
+    conflicts: [...first.conflicts, ...rest.conflicts.filter((c) => !first.conflicts.includes(c))],
+    notServed: rest.notServed,
+  };
+  const retry = Math.max(first.retryAfterMs ?? 0, rest.retryAfterMs ?? 0);
+  if (retry > 0) merged.retryAfterMs = retry;
+  return merged;
+}

@@ -2,12 +2,21 @@ import { isDeepStrictEqual } from "node:util";
 import type { Condition, WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../kube/resources.js";
 import { type ConditionInput, mergeConditions } from "./conditions.js";
+import {
+  type MigrationObservation,
+  migrationProblems,
+  migrationProgress,
+  migrationStatus,
+} from "./migration-status.js";
 import { type PodProblem, podProblems } from "./pod-problems.js";
 
 export type TierName = "web" | "app";
 
 export interface TierObservation {
-  tier: TierName;
+  /** The web or app tier, or a worker (a Deployment of spec.workers). */
+  tier: TierName | "worker";
+  /** The worker's name, for a worker. */
+  worker?: string;
   deploymentName: string;
   desiredReplicas: number;
   replicas: number;
@@ -36,10 +45,11 @@ interface DeploymentShape {
 
 /** What a live Deployment says about its tier; `undefined` live means not created yet. */
 export function observeTier(
-  tier: TierName,
+  tier: TierName | "worker",
   deploymentName: string,
   live: KubeObject | undefined,
   pods: readonly KubeObject[] = [],
+  worker?: string,
 ): TierObservation {
   const dep = live as unknown as DeploymentShape | undefined;
   const desiredReplicas = dep?.spec?.replicas ?? 1;
@@ -60,6 +70,7 @@ export function observeTier(
   );
   return {
     tier,
+    ...(worker !== undefined ? { worker } : {}),
     deploymentName,
     desiredReplicas,
     replicas,
@@ -93,11 +104,13 @@ export interface StatusInput {
   url: string | undefined;
   /** The entry Service's URL inside the cluster. */
   clusterUrl?: string;
+  /** The migration of the app's version, when the app has one. */
+  migration?: MigrationObservation | undefined;
   now: string;
 }
 
 function tierSummary(t: TierObservation): string {
-  return `${t.tier} ${t.readyReplicas}/${t.desiredReplicas}`;
+  return `${t.worker !== undefined ? `worker ${t.worker}` : t.tier} ${t.readyReplicas}/${t.desiredReplicas}`;
 }
 
 /** Something that keeps a WebApp from serving as specified. */
@@ -121,6 +134,9 @@ function problemsOf(input: Omit<StatusInput, "previous" | "now" | "selector" | "
   const notServed = input.notServed ?? [];
   if (notServed.length > 0)
     out.push({ reason: "KindNotServed", message: notServed.join("; "), needsAttention: true });
+  if (input.migration) {
+    for (const p of migrationProblems(input.migration)) out.push({ ...p, needsAttention: true });
+  }
   if (input.applyErrors.length > 0) {
     out.push({
       reason: "ApplyFailed",
@@ -172,23 +188,29 @@ export function computeConditions(
   const problems = problemsOf(input);
   const waiting = tiers.filter((t) => !t.complete);
   const rolloutFailed = tiers.some((t) => t.failedMessage);
+  const migrationFailed = problems.find((p) => p.reason === "MigrationFailed");
+  const migrating = input.migration && migrationProgress(input.migration);
   const summary = tiers.map(tierSummary).join(", ");
   const warningText = warnings.length > 0 ? ` Warnings: ${warnings.join("; ")}` : "";
-  const progressing: ConditionInput = rolloutFailed
-    ? {
-        type: "Progressing",
-        status: "False",
-        reason: "RolloutFailed",
-        message: problems.find((p) => p.reason === "RolloutFailed")!.message,
-      }
-    : waiting.length > 0
-      ? { type: "Progressing", status: "True", reason: "RollingOut", message: `Rolling out: ${summary}` }
-      : {
+  const progressing: ConditionInput = migrationFailed
+    ? { type: "Progressing", status: "False", reason: "MigrationFailed", message: migrationFailed.message }
+    : rolloutFailed
+      ? {
           type: "Progressing",
           status: "False",
-          reason: "Complete",
-          message: `Rollout complete: ${summary || "no workloads"}`,
-        };
+          reason: "RolloutFailed",
+          message: problems.find((p) => p.reason === "RolloutFailed")!.message,
+        }
+      : migrating
+        ? { type: "Progressing", status: "True", ...migrating }
+        : waiting.length > 0
+          ? { type: "Progressing", status: "True", reason: "RollingOut", message: `Rolling out: ${summary}` }
+          : {
+              type: "Progressing",
+              status: "False",
+              reason: "Complete",
+              message: `Rollout complete: ${summary || "no workloads"}`,
+            };
   const attention = problems.filter((p) => p.needsAttention);
   const stalled: ConditionInput =
     attention.length > 0
@@ -215,6 +237,14 @@ export function computeConditions(
     reason: "AsExpected",
     message: NOTHING,
   };
+  if (migrating) {
+    return [
+      { type: "Ready", status: "False", ...migrating, message: `${migrating.message}${warningText}` },
+      progressing,
+      healthy,
+      stalled,
+    ];
+  }
   if (waiting.length > 0) {
     return [
       {
@@ -269,14 +299,18 @@ export function computeStatus(input: StatusInput): WebAppStatus {
     conditions,
   };
   for (const t of input.tiers) {
-    status[t.tier] = {
+    const counts = {
       replicas: t.replicas,
       readyReplicas: t.readyReplicas,
       updatedReplicas: t.updatedReplicas,
       desiredReplicas: t.desiredReplicas,
       ready: `${t.readyReplicas}/${t.desiredReplicas}`,
     };
+    if (t.tier === "worker")
+      status.workers = [...(status.workers ?? []), { name: t.worker ?? "", ...counts }];
+    else status[t.tier] = counts;
   }
+  if (input.migration) status.migration = migrationStatus(input.migration);
   const app = input.tiers.find((t) => t.tier === "app");
   if (app) status.replicas = app.replicas;
   if (input.selector !== undefined) status.selector = input.selector;

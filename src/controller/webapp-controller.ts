@@ -3,6 +3,7 @@ import type { KubeObject, ResourceType } from "../api/kube-object.js";
 import { Kinds } from "../kube/resources.js";
 import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
+import { trimForCache } from "./cache-trim.js";
 import { ownerKeyOf } from "./ownership.js";
 import { Reconciler } from "./reconcile.js";
 
@@ -23,6 +24,7 @@ export function webAppController(): ControllerDefinition {
     // containers that cannot run goes into the WebApp's status within seconds.
     watches: [{ type: Kinds.Pod, ownerKey: podOwnerKey }],
     ownedSelector: `${LABELS.managedBy.key}=${MANAGED_BY}`,
+    transform: trimForCache,
     ownerKey: ownerKeyOf,
     notServedHint:
       "install the CRD with `webapp-operator crd | kubectl apply --server-side -f -` or the Helm chart (crds.enabled=true)",

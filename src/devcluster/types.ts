@@ -58,8 +58,26 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A copy of a JSON value. Through JSON text rather than structuredClone: for plain JSON objects it is
+ * several times faster (the server copies every object it stores and hands out), and the result is
+ * exactly what a client would receive.
+ */
 export function deepClone<T>(value: T): T {
-  return structuredClone(value);
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** A YAML or JSON request body: JSON (what most clients send, YAML's subset) parsed the fast way. */
+export function parseYamlOrJson(text: string, loadYaml: (text: string) => unknown): unknown {
+  const first = text.trimStart()[0];
+  if (first === "{" || first === "[") {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // Flow-style YAML that is not JSON: the YAML parser decides.
+    }
+  }
+  return loadYaml(text);
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

@@ -1,7 +1,14 @@
-import { type KubeConfig, PatchStrategy } from "@kubernetes/client-node";
 import { isNotFound } from "./errors.js";
 import { type KubeObject, type ResourceType, resourcePath } from "./resources.js";
-import { type RequestObserver, Transport } from "./transport.js";
+import { type ConnectionSource, type RequestObserver, Transport } from "./transport.js";
+
+/** Patch content types (client-node names them too, but loading it for three strings costs 75 MB). */
+export const PatchStrategy = {
+  JsonPatch: "application/json-patch+json",
+  MergePatch: "application/merge-patch+json",
+  StrategicMergePatch: "application/strategic-merge-patch+json",
+  ServerSideApply: "application/apply-patch+yaml",
+} as const;
 
 /** The field manager of every apply the operator makes; changing it would orphan the fields it owns. */
 export const FIELD_MANAGER = "webapp-operator";
@@ -34,8 +41,8 @@ export interface WatchHandle {
 export class KubeClient {
   readonly transport: Transport;
 
-  constructor(kc: KubeConfig, observe?: RequestObserver, userAgent?: string) {
-    this.transport = new Transport(kc, observe, userAgent);
+  constructor(source: ConnectionSource, observe?: RequestObserver, userAgent?: string) {
+    this.transport = new Transport(source, observe, userAgent);
   }
 
   async list(

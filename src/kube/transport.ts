@@ -1,6 +1,8 @@
 import http from "node:http";
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import { isIP } from "node:net";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type Connection, connectionFromKubeConfig } from "./connection.js";
 import { errorFromResponse, KubeApiError } from "./errors.js";
 
 /** Called once per finished request, for the rest_client_requests_total metric. */
@@ -15,67 +17,76 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** A connection, or a client-node KubeConfig (what tests and the development tools build). */
+export type ConnectionSource = Connection | KubeConfig;
+
+function isKubeConfig(source: ConnectionSource): source is KubeConfig {
+  return typeof (source as KubeConfig).applyToHTTPSOptions === "function";
+}
+
 /**
- * Raw JSON over HTTP(S) with the credentials and TLS settings of a client-node KubeConfig.
+ * Raw JSON over HTTP(S) with the credentials and TLS settings of a Connection.
  *
  * Why not the generated client-node API classes: their typed serializer drops fields it does not know
  * (custom resources, newer API fields) and turns timestamps into Date objects, and their watch has no
  * client-side timeout. The cache must hold objects exactly as the server sent them, so requests go out
- * as plain JSON; client-node still does everything about *who* we are (kubeconfig, exec/OIDC tokens,
- * client certificates, in-cluster service account).
+ * as plain JSON; who we are comes from connection.ts (the kubeconfig or the in-cluster service account).
  */
 export class Transport {
   private agent: http.Agent | undefined;
   readonly server: URL;
-
-  private readonly kc: KubeConfig;
+  private readonly connection: Connection;
 
   constructor(
-    kc: KubeConfig,
+    source: ConnectionSource,
     private readonly observe?: RequestObserver,
     readonly userAgent = "webapp-operator",
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster");
-    this.server = new URL(cluster.server);
-    this.kc = this.server.protocol === "http:" ? withoutTlsCheck(kc, cluster.name) : kc;
+    this.connection = isKubeConfig(source) ? connectionFromKubeConfig(source) : source;
+    this.server = this.connection.server;
+    this.basePath = this.server.pathname.replace(/\/$/, "");
+    this.lib = this.server.protocol === "http:" ? http : https;
+    // The TLS server name, given once: left to node:http it is worked out again for every request.
+    this.servername =
+      this.server.protocol === "https:"
+        ? (this.connection.tls.servername ?? (isIP(this.server.hostname) ? "" : this.server.hostname))
+        : "";
   }
 
-  /** Headers and TLS options from the kubeconfig; tokens may rotate, so this runs per request. */
-  private async connectionOptions(): Promise<https.RequestOptions> {
-    const opts: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(opts);
+  private readonly basePath: string;
+  private readonly lib: typeof http | typeof https;
+  private readonly servername: string;
+
+  /** Who we are, per request (tokens rotate); the first call also sets up the pooled agent. */
+  private async authHeaders(): Promise<Record<string, string>> {
+    const headers = await this.connection.authHeaders();
     if (!this.agent) {
-      const cluster = this.kc.getCurrentCluster();
-      if (cluster?.proxyUrl && opts.agent) {
-        this.agent = opts.agent as http.Agent;
-      } else if (this.server.protocol === "http:") {
-        this.agent = new http.Agent({ keepAlive: true });
-      } else {
+      const { tls, agent } = this.connection;
+      if (agent) this.agent = agent as http.Agent;
+      else if (this.server.protocol === "http:") this.agent = new http.Agent({ keepAlive: true });
+      else
         this.agent = new https.Agent({
           keepAlive: true,
-          ca: opts.ca,
-          cert: opts.cert,
-          key: opts.key,
-          pfx: opts.pfx,
-          passphrase: opts.passphrase,
-          servername: opts.servername,
-          ...(opts.rejectUnauthorized !== undefined || cluster?.skipTLSVerify
-            ? { rejectUnauthorized: cluster?.skipTLSVerify ? false : opts.rejectUnauthorized }
-            : {}),
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          servername: tls.servername,
+          rejectUnauthorized: tls.rejectUnauthorized,
         });
-      }
     }
-    return opts;
+    return headers;
   }
 
-  private url(path: string, query?: RequestOptions["query"]): URL {
-    const base = this.server.pathname.replace(/\/$/, "");
-    const url = new URL(this.server.origin + base + path);
+  /** The request path with its query, built as a string: URL objects cost more than the request. */
+  private path(path: string, query?: RequestOptions["query"]): string {
+    let out = this.basePath + path;
+    let sep = "?";
     for (const [k, v] of Object.entries(query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+      if (v === undefined) continue;
+      out += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`;
+      sep = "&";
     }
-    return url;
+    return out;
   }
 
   private async start(
@@ -84,21 +95,24 @@ export class Transport {
     options: RequestOptions,
     accept = "application/json",
   ): Promise<{ req: http.ClientRequest; res: Promise<http.IncomingMessage> }> {
-    const opts = await this.connectionOptions();
-    const url = this.url(path, options.query);
-    const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent };
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
-    let payload: Buffer | undefined;
+    const auth = await this.authHeaders();
+    const headers: Record<string, string> = { Accept: accept, "User-Agent": this.userAgent, ...auth };
+    let payload: string | undefined;
     if (options.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(options.body));
+      payload = JSON.stringify(options.body);
       headers["Content-Type"] = options.contentType ?? "application/json";
-      headers["Content-Length"] = String(payload.length);
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
-    const lib = url.protocol === "http:" ? http : https;
-    const req = lib.request(url, { method, headers, agent: this.agent });
+    const req = this.lib.request({
+      protocol: this.server.protocol,
+      hostname: this.server.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: this.server.port || (this.server.protocol === "https:" ? 443 : 80),
+      path: this.path(path, options.query),
+      method,
+      headers,
+      agent: this.agent,
+      servername: this.servername,
+    });
     const res = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.once("response", resolve);
       req.once("error", reject);
@@ -123,9 +137,7 @@ export class Transport {
       );
       try {
         const response = await res;
-        const chunks: Buffer[] = [];
-        for await (const chunk of response) chunks.push(chunk as Buffer);
-        const text = Buffer.concat(chunks).toString("utf8");
+        const text = await readBody(response);
         const status = response.statusCode ?? 0;
         code = String(status);
         if (status < 200 || status >= 300) {
@@ -178,12 +190,15 @@ export class Transport {
         let buffered = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
-          buffered += chunk;
-          let nl = buffered.indexOf("\n");
+          // Lines are cut out by index and the remainder kept once per chunk: slicing the buffer after
+          // every line copies it again and again when one chunk holds many events.
+          buffered = buffered.length === 0 ? chunk : buffered + chunk;
+          let from = 0;
+          let nl = buffered.indexOf("\n", from);
           while (nl >= 0) {
-            const line = buffered.slice(0, nl).trim();
-            buffered = buffered.slice(nl + 1);
-            if (line) {
+            const line = buffered.slice(from, nl);
+            from = nl + 1;
+            if (line.trim()) {
               let value: unknown;
               try {
                 value = JSON.parse(line);
@@ -193,8 +208,9 @@ export class Transport {
               }
               onLine(value);
             }
-            nl = buffered.indexOf("\n");
+            nl = buffered.indexOf("\n", from);
           }
+          buffered = from === 0 ? buffered : buffered.slice(from);
         });
         let ended = false;
         response.once("end", () => {
@@ -224,17 +240,15 @@ export class Transport {
   }
 }
 
-/**
- * client-node refuses plain-HTTP servers unless the kubeconfig says insecure-skip-tls-verify; kubectl
- * does not, and there is no TLS to verify. A copy with that flag set lets local API servers work.
- */
-function withoutTlsCheck(kc: KubeConfig, clusterName: string): KubeConfig {
-  const copy = new KubeConfig();
-  copy.loadFromOptions({
-    clusters: kc.getClusters().map((c) => (c.name === clusterName ? { ...c, skipTLSVerify: true } : c)),
-    users: kc.getUsers(),
-    contexts: kc.getContexts(),
-    currentContext: kc.getCurrentContext(),
+/** A response body as text, read with plain events (cheaper than async iteration, per request). */
+function readBody(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+    response.once("end", () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")),
+    );
+    response.once("error", reject);
+    response.once("aborted", () => reject(new Error("response aborted")));
   });
-  return copy;
 }

@@ -1,12 +1,14 @@
 import type { ResolvedApp } from "../api/resolve.js";
+import { REQUEST_LIMITS } from "./request-limits.js";
+import { keepsConnectionsAlive, UPSTREAM_KEEPALIVE } from "./upstream-keepalive.js";
 
 /**
  * The app container's command line, built from the spec. No shell is involved: every element is one
  * argv entry, so no value can inject a second command.
  *
- * `trustForwardedFrom` is what Gunicorn's --forwarded-allow-ips gets: with a web tier in front, any
- * peer ("*"), because a NetworkPolicy lets only the web pods reach the app pods and pod IPs are not
- * known in advance; without one, only loopback.
+ * `trustForwardedFrom` is what Gunicorn's --forwarded-allow-ips gets: with a web tier in front and the
+ * NetworkPolicy on, any peer ("*"), because only the web pods can reach the app pods and pod IPs are
+ * not known in advance; otherwise only loopback (nothing outside the pod).
  */
 export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string[] {
   const extra = app.args ?? [];
@@ -15,7 +17,9 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
       return [
         "gunicorn",
         "--bind",
-        `0.0.0.0:${app.port}`,
+        // One dual-stack socket: IPv6 and IPv4 (mapped) where the pod has IPv6, and it binds where
+        // IPv6 is switched off too; two sockets on the same port would collide.
+        `[::]:${app.port}`,
         "--workers",
         String(app.workers),
         "--threads",
@@ -28,9 +32,20 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         String(app.gracefulTimeoutSeconds),
         "--forwarded-allow-ips",
         trustForwardedFrom,
+        ...(keepsConnectionsAlive(app)
+          ? ["--keep-alive", String(UPSTREAM_KEEPALIVE.appServerIdleSeconds)]
+          : []),
         // Heartbeat files on a tmpfs: on a disk-backed /tmp a slow fsync can get healthy workers killed.
         "--worker-tmp-dir",
         "/dev/shm",
+        // NGINX (REQUEST_LIMITS) answers requests that are too large itself; these let through every
+        // request it passes on, which Gunicorn's defaults (4094-byte line, 100 headers) would refuse with a bare 400.
+        "--limit-request-line",
+        String(REQUEST_LIMITS.appRequestLineBytes),
+        "--limit-request-fields",
+        String(REQUEST_LIMITS.appHeaderFields),
+        "--limit-request-field_size",
+        String(REQUEST_LIMITS.appRequestLineBytes),
         "--access-logfile",
         "-",
         "--error-logfile",
@@ -48,7 +63,7 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         String(app.threads),
         // Plain HTTP, so NGINX uses the same proxy_pass for every server.
         "--http-socket",
-        `:${app.port}`,
+        `[::]:${app.port}`,
         "--module",
         app.module!,
         // SIGTERM stops uWSGI instead of reloading it...
@@ -65,9 +80,12 @@ export function appCommand(app: ResolvedApp, trustForwardedFrom: string): string
         "--single-interpreter",
         "--enable-threads",
         "--vacuum",
-        // Big enough for large cookies; uWSGI's 4 KB default answers them with an error.
+        // Room for every request NGINX passes on (REQUEST_LIMITS): uWSGI's 4 KB buffer and 64
+        // variables would answer large cookies or many headers with a dropped connection (a 502).
         "--buffer-size",
-        "32768",
+        String(REQUEST_LIMITS.uwsgiBufferBytes),
+        "--max-vars",
+        String(REQUEST_LIMITS.appHeaderFields),
         ...extra,
       ];
     case "command":

@@ -1,13 +1,12 @@
-import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
-import type { IMetricSpec } from "kubernetes-models/autoscaling/v2/MetricSpec";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { DEFAULTS } from "../api/defaults.js";
 import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
 import { appCommand } from "./app-command.js";
+import { autoscaler } from "./autoscaler.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { APP_TMP_MIB, mib, withEphemeralStorage } from "./ephemeral-storage.js";
 import { childLabels } from "./labels.js";
 import {
   containerSecurityContext,
@@ -20,6 +19,17 @@ import { mediaVolume } from "./storage.js";
 import { deployment, disruptionBudget, service } from "./workload.js";
 
 type App = NonNullable<ResolvedSpec["app"]>;
+
+/** The app container's writable scratch directory (an emptyDir; the root filesystem is read-only). */
+const APP_TMP = "/tmp";
+
+/**
+ * HOME on the writable emptyDir unless the user sets it: with a read-only root filesystem and an
+ * image whose user has no home, HOME is `/`, and Gunicorn 25 and later fail writing `~/.gunicorn`.
+ */
+function withWritableHome(env: NonNullable<App["env"]>): NonNullable<App["env"]> {
+  return env.some((e) => e.name === "HOME") ? env : [{ name: "HOME", value: APP_TMP }, ...env];
+}
 
 /** Seconds between SIGTERM and SIGKILL: the preStop delay, the server's graceful timeout, and a margin. */
 export function appGracePeriod(app: App): number {
@@ -36,16 +46,18 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     name: "app",
     image: app.image,
     ...(app.imagePullPolicy ? { imagePullPolicy: app.imagePullPolicy } : {}),
-    command: appCommand(app, behindWeb ? "*" : "127.0.0.1"),
+    // Forwarded headers are believed from any peer only where the NetworkPolicy lets nothing but
+    // the web pods reach the app; otherwise from nothing outside the pod.
+    command: appCommand(app, behindWeb && app.networkPolicy ? "*" : "127.0.0.1"),
     ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
-    ...(app.env ? { env: app.env } : {}),
+    env: withWritableHome(app.env ?? []),
     ...(app.envFrom ? { envFrom: app.envFrom } : {}),
-    ...(app.resources ? { resources: app.resources } : {}),
+    resources: withEphemeralStorage(app.resources, APP_TMP_MIB),
     ...httpProbes(app.healthCheck.path, app.healthCheck.host),
-    lifecycle: preStopDelay(),
+    lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
     volumeMounts: [
-      { name: "tmp", mountPath: "/tmp" },
+      { name: "tmp", mountPath: APP_TMP },
       ...(media ? [{ name: "media", mountPath: spec.media!.mountPath }] : []),
     ],
   };
@@ -58,7 +70,7 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     securityContext: podSecurityContext(app.runAsUser),
     terminationGracePeriodSeconds: appGracePeriod(app),
     containers: [container],
-    volumes: [{ name: "tmp", emptyDir: {} }, ...(media ? [media] : [])],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: mib(APP_TMP_MIB) } }, ...(media ? [media] : [])],
   };
 
   const bounds = autoscalingBounds(app.autoscaling);
@@ -82,7 +94,15 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
       ),
     );
   }
-  if (bounds) children.push(ctx.child("app-autoscaler", autoscaler(ctx, app, bounds)));
+  if (bounds) {
+    const hpa = autoscaler(
+      ctx.meta("app-autoscaler"),
+      ctx.childName("app-deployment"),
+      app.autoscaling!,
+      bounds,
+    );
+    children.push(ctx.child("app-autoscaler", hpa));
+  }
   if ((bounds ? bounds.min : app.replicas) > 1) {
     children.push(
       ctx.child("app-disruption-budget", disruptionBudget(ctx.meta("app-disruption-budget"), selector)),
@@ -92,39 +112,6 @@ export function renderAppTier(ctx: RenderContext, app: App): Child[] {
     children.push(ctx.child("app-network-policy", appNetworkPolicy(ctx, app)));
   }
   return children;
-}
-
-function autoscaler(
-  ctx: RenderContext,
-  app: App,
-  bounds: { min: number; max: number },
-): IHorizontalPodAutoscaler {
-  const a = app.autoscaling!;
-  const cpu =
-    a.targetCPUUtilizationPercentage ??
-    (a.targetMemoryUtilizationPercentage
-      ? undefined
-      : DEFAULTS["app.autoscaling.targetCPUUtilizationPercentage"].value);
-  const metric = (name: "cpu" | "memory", averageUtilization: number): IMetricSpec => ({
-    type: "Resource",
-    resource: { name, target: { type: "Utilization", averageUtilization } },
-  });
-  return {
-    apiVersion: "autoscaling/v2",
-    kind: "HorizontalPodAutoscaler",
-    metadata: ctx.meta("app-autoscaler"),
-    spec: {
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: ctx.childName("app-deployment") },
-      minReplicas: bounds.min,
-      maxReplicas: bounds.max,
-      metrics: [
-        ...(cpu !== undefined ? [metric("cpu", cpu)] : []),
-        ...(a.targetMemoryUtilizationPercentage !== undefined
-          ? [metric("memory", a.targetMemoryUtilizationPercentage)]
-          : []),
-      ],
-    },
-  };
 }
 
 /** Only the web pods may reach the app pods; this is what makes trusting forwarded headers safe. */

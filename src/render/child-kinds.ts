@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
 import type { Component } from "./labels.js";
 
@@ -14,6 +15,8 @@ export interface ChildKind extends ResourceType {
    * never affected by its absence; those that do say why they have none.
    */
   optional?: boolean;
+  /** What a user can do when an optional kind is not served (said in the WebApp's status). */
+  notServedHint?: string;
 }
 
 export const CHILD_KINDS = {
@@ -37,6 +40,16 @@ export const CHILD_KINDS = {
   },
   NetworkPolicy: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", plural: "networkpolicies" },
   Ingress: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", plural: "ingresses" },
+  HTTPRoute: {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    plural: "httproutes",
+    optional: true,
+    notServedHint:
+      "install the Gateway API CRDs (standard channel, v1.0 or later) in the cluster, or publish the WebApp through spec.ingress instead of spec.httpRoute",
+  },
+  Job: { apiVersion: "batch/v1", kind: "Job", plural: "jobs" },
+  CronJob: { apiVersion: "batch/v1", kind: "CronJob", plural: "cronjobs" },
 } as const satisfies Record<string, ChildKind>;
 
 export type ChildKindName = keyof typeof CHILD_KINDS;
@@ -46,9 +59,12 @@ export const ALL_CHILD_KINDS: readonly ChildKind[] = Object.values(CHILD_KINDS);
 
 /**
  * The roles children play: each has one kind, a name derived from the WebApp's, and the component
- * label it carries. Names are `<webapp>` or `<webapp>-<suffix>`; two WebApps whose names would give
- * the same kind and name (say `shop`'s app Service and `shop-app`'s entry Service) are told apart by
- * the controller's ownership check, which refuses to write an object another WebApp controls.
+ * label it carries. Names are `<webapp>` or `<webapp>-<suffix>`, and `<webapp>-<suffix>-<instance>`
+ * for roles with several children (a worker, a scheduled job, a migration per app version); two
+ * WebApps whose names would give the same kind and name (say `shop`'s app Service and `shop-app`'s
+ * entry Service) are told apart by the controller's ownership check, which refuses to write an object
+ * another WebApp controls. `maxLength` is the kind's own limit where it is below 253: a Job's name
+ * is a label value on its pods (63), a CronJob's gets 11 more characters for its Jobs (52).
  */
 export const CHILD_ROLES = {
   "static-claim": { kind: "PersistentVolumeClaim", suffix: "-static", component: "static" },
@@ -63,7 +79,15 @@ export const CHILD_ROLES = {
   "app-network-policy": { kind: "NetworkPolicy", suffix: "-app", component: "network" },
   "entry-service": { kind: "Service", suffix: "", component: "web" },
   ingress: { kind: "Ingress", suffix: "", component: "ingress" },
-} as const satisfies Record<string, { kind: ChildKindName; suffix: string; component: Component }>;
+  "http-route": { kind: "HTTPRoute", suffix: "", component: "ingress" },
+  "migration-job": { kind: "Job", suffix: "-migrate-", component: "migrate", maxLength: 63 },
+  "worker-deployment": { kind: "Deployment", suffix: "-worker-", component: "worker" },
+  "worker-autoscaler": { kind: "HorizontalPodAutoscaler", suffix: "-worker-", component: "worker" },
+  "cron-job": { kind: "CronJob", suffix: "-cron-", component: "cron", maxLength: 52 },
+} as const satisfies Record<
+  string,
+  { kind: ChildKindName; suffix: string; component: Component; maxLength?: number }
+>;
 
 export type ChildRole = keyof typeof CHILD_ROLES;
 
@@ -79,11 +103,26 @@ export interface Child {
   role: ChildRole;
   kind: ChildKind;
   object: KubeObject;
+  /**
+   * Runs the app's code, or files from its image: with migrations, it stays at the version that last
+   * migrated until the migration of the new version succeeds.
+   */
+  versioned?: boolean;
 }
 
-/** The name of a child in its role. */
-export function childName(webappName: string, role: ChildRole): string {
-  return `${webappName}${CHILD_ROLES[role].suffix}`;
+/**
+ * The name of a child in its role (`instance` names one of several: a worker, a scheduled job, an app
+ * version). A name longer than its kind allows keeps its role and instance and shortens the WebApp's
+ * name, with a hash of the whole name so that two long names stay apart.
+ */
+export function childName(webappName: string, role: ChildRole, instance = ""): string {
+  const spec: { suffix: string; maxLength?: number } = CHILD_ROLES[role];
+  const tail = `${spec.suffix}${instance}`;
+  const max = spec.maxLength ?? 253;
+  if (webappName.length + tail.length <= max) return `${webappName}${tail}`;
+  const hash = createHash("sha256").update(webappName).digest("hex").slice(0, 8);
+  const head = webappName.slice(0, Math.max(1, max - tail.length - hash.length - 1)).replace(/-+$/, "");
+  return `${head}-${hash}${tail}`;
 }
 
 /** The kind of a live object, if it is one the operator renders. */

@@ -1,4 +1,4 @@
-import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { publicHosts } from "../api/index.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
 import { service } from "./workload.js";
@@ -16,45 +16,16 @@ export function renderEntryService(ctx: RenderContext): Child {
   );
 }
 
-export function renderIngress(ctx: RenderContext): Child[] {
-  const ing = ctx.spec.ingress;
-  if (!ing) return [];
-  const ingress: IIngress = {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: ctx.meta("ingress"),
-    spec: {
-      ...(ing.className ? { ingressClassName: ing.className } : {}),
-      ...(ing.tlsSecretName ? { tls: [{ hosts: [ing.host], secretName: ing.tlsSecretName }] } : {}),
-      rules: [
-        {
-          host: ing.host,
-          http: {
-            paths: [
-              {
-                path: "/",
-                pathType: "Prefix",
-                backend: {
-                  service: { name: ctx.childName("entry-service"), port: { number: ctx.spec.service.port } },
-                },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-  return [ctx.child("ingress", ingress)];
-}
-
 /** `status.clusterURL`: where the WebApp answers inside the cluster. */
 export function clusterUrl(ctx: RenderContext): string {
   return `http://${ctx.serviceHost("entry-service")}:${ctx.spec.service.port}`;
 }
 
-/** Where users reach the WebApp from outside: its Ingress host (https with TLS), if it has one. */
+/**
+ * `status.url`: where users reach the WebApp from outside, through its Ingress or route: the first
+ * host that is not a wildcard (a wildcard names no one address), https when that host has TLS.
+ */
 export function externalUrl(ctx: RenderContext): string | undefined {
-  const ing = ctx.spec.ingress;
-  if (!ing || ing.host.startsWith("*.")) return undefined;
-  return `${ing.tlsSecretName ? "https" : "http"}://${ing.host}/`;
+  const host = publicHosts(ctx.spec).find((h) => !h.host.startsWith("*."));
+  return host ? `${host.https ? "https" : "http"}://${host.host}/` : undefined;
 }

@@ -10,16 +10,30 @@ export const LABELS = {
   component: { key: "app.kubernetes.io/component" },
   managedBy: { key: "app.kubernetes.io/managed-by", value: "webapp-operator" },
   partOf: { key: "app.kubernetes.io/part-of" },
+  /** Which worker or scheduled job a pod belongs to (their component label is shared). */
+  process: { key: "webapp-operator.dev/process" },
+  /** The app version a migration Job and its pods are for. */
+  appVersion: { key: "webapp-operator.dev/app-version" },
 } as const;
 
 /** Value of app.kubernetes.io/managed-by on every child. */
 export const MANAGED_BY = LABELS.managedBy.value;
 
 /** What a child is part of: a tier (`app`, `web`) or a supporting piece. */
-export type Component = "app" | "web" | "config" | "static" | "media" | "ingress" | "network";
+export type Component =
+  | "app"
+  | "web"
+  | "config"
+  | "static"
+  | "media"
+  | "ingress"
+  | "network"
+  | "migrate"
+  | "worker"
+  | "cron";
 
 /** The labels that select a tier's pods. */
-export function tierSelector(webappName: string, tier: "app" | "web"): Record<string, string> {
+export function tierSelector(webappName: string, tier: "app" | "web" | "worker"): Record<string, string> {
   return {
     [LABELS.name.key]: LABELS.name.value,
     [LABELS.instance.key]: webappName,

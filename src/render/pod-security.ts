@@ -31,7 +31,13 @@ export function containerSecurityContext(): ISecurityContext {
 /** Seconds a pod keeps serving after it is marked for deletion, while endpoints and load balancers drop it. */
 export const PRE_STOP_DELAY_SECONDS = 5;
 
-/** Keeps the pod serving during PRE_STOP_DELAY_SECONDS; needs `sleep` in the image (both tiers' images have it). */
-export function preStopDelay(): ILifecycle {
-  return { preStop: { exec: { command: ["sleep", String(PRE_STOP_DELAY_SECONDS)] } } };
+/**
+ * Keeps the pod serving during PRE_STOP_DELAY_SECONDS. The kubelet's own sleep action needs nothing
+ * from the image (distroless images have no `sleep`); clusters older than 1.30 lack it, and then the
+ * image's `sleep` runs instead.
+ */
+export function preStopDelay(sleepAction: boolean): ILifecycle {
+  return sleepAction
+    ? { preStop: { sleep: { seconds: PRE_STOP_DELAY_SECONDS } } }
+    : { preStop: { exec: { command: ["sleep", String(PRE_STOP_DELAY_SECONDS)] } } };
 }

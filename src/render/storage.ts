@@ -2,6 +2,7 @@ import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { ResolvedMedia, ResolvedStatic } from "../api/resolve.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { mib, STATIC_COPY_MIB } from "./ephemeral-storage.js";
 import { persistentVolumeClaim } from "./workload.js";
 
 /** The claims the operator creates. A media claim kept on deletion gets no ownerReference. */
@@ -49,7 +50,7 @@ export function mediaVolume(ctx: RenderContext, media: ResolvedMedia, readOnly =
 /** The web pod's static volume: an emptyDir the init container fills, or a claim mounted read-only. */
 export function staticVolume(ctx: RenderContext, st: ResolvedStatic): IVolume {
   const claim = st.persistentVolumeClaim;
-  if (!claim) return { name: "static", emptyDir: {} };
+  if (!claim) return { name: "static", emptyDir: { sizeLimit: mib(STATIC_COPY_MIB) } };
   const claimName = claim.claimName ?? ctx.childName("static-claim");
   return { name: "static", persistentVolumeClaim: { claimName, readOnly: true } };
 }

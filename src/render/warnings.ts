@@ -1,4 +1,5 @@
 import { autoscalingBounds, type ResolvedSpec } from "../api/resolve.js";
+import { servesHttps } from "../api/resolve-exposure.js";
 
 /**
  * Advice for specs that are valid but unwise. The CLI prints these; the controller shows them in a
@@ -40,12 +41,57 @@ export function specWarnings(spec: ResolvedSpec): string[] {
       );
     }
   }
+  out.push(...forwardedHeaderWarnings(spec));
+  if (spec.web?.clientMaxBodySize === "0" || /^0[kKmMgG]$/.test(spec.web?.clientMaxBodySize ?? "")) {
+    out.push(
+      "spec.web.clientMaxBodySize: 0 accepts uploads of any size, and NGINX buffers them on the pod's temp volume (4 GiB); a larger upload gets the pod evicted. Set a limit",
+    );
+  }
   if (spec.web && spec.web.replicas === 1) {
     out.push("spec.web.replicas: a single NGINX replica has no redundancy during node drains; use 2 or more");
   }
   if (spec.media && spec.media.accessMode !== "ReadWriteMany" && spec.media.size !== undefined) {
     out.push(
       `spec.media.accessMode: ${spec.media.accessMode} lets only one node mount the uploads; pods of both tiers on other nodes will not start`,
+    );
+  }
+  const wildcards = (spec.ingress?.hosts ?? []).filter((h) => h.tls && h.host.startsWith("*."));
+  if (spec.ingress?.certManager && wildcards.length > 0) {
+    out.push(
+      `spec.ingress.certManager: cert-manager can issue a certificate for ${wildcards.map((h) => h.host).join(", ")} only through a DNS-01 solver (ACME's HTTP-01 challenge cannot prove a wildcard); make sure the issuer has one`,
+    );
+  }
+  return out;
+}
+
+/** Where the client's scheme cannot reach the app, or where forwarded headers are believed from anyone. */
+function forwardedHeaderWarnings(spec: ResolvedSpec): string[] {
+  const out: string[] = [];
+  const { web, app } = spec;
+  if (web && app && !app.networkPolicy) {
+    out.push(
+      "spec.app.networkPolicy: off, so any pod can reach the app servers and claim any scheme or client address in forwarded headers; Gunicorn now believes them from no one outside the pod. Turn it on (the cluster's network plugin must enforce NetworkPolicies)",
+    );
+  }
+  const everyone = (web?.trustedProxies ?? []).filter((c) => /\/0$/.test(c));
+  if (everyone.length > 0) {
+    out.push(
+      `spec.web.trustedProxies: ${everyone.join(", ")} trusts every address, so any client can claim any address and https; list only your proxies' networks`,
+    );
+  }
+  if (!servesHttps(spec)) return out;
+  const front = spec.httpRoute ? "spec.httpRoute.https" : "spec.ingress";
+  if (!web) {
+    out.push(
+      `${front}: without a web tier the app server believes X-Forwarded-Proto from no one, so the app sees http behind the TLS Ingress or Gateway unless it reads the header itself (Django's SECURE_PROXY_SSL_HEADER, Werkzeug's ProxyFix)`,
+    );
+  } else if (web.trustedProxies.length === 0 && !web.forwardedProtoFromAnyPeer) {
+    const why =
+      spec.service.type === "ClusterIP"
+        ? "it is empty"
+        : `the entry Service is a ${spec.service.type}, which clients reach without the ingress controller`;
+    out.push(
+      `spec.web.trustedProxies: the TLS Ingress or Gateway serves https, but ${why}, so NGINX believes X-Forwarded-Proto from no one and the app sees every request as http; list the ingress controller's or gateway's addresses`,
     );
   }
   return out;

@@ -7,6 +7,7 @@ import { DEFAULT_WEB_USER } from "../api/defaults.js";
 import type { ResolvedWeb } from "../api/resolve.js";
 import type { Child } from "./child-kinds.js";
 import type { RenderContext } from "./context.js";
+import { mib, STATIC_COPY_MIB, webTmpMiB, withEphemeralStorage } from "./ephemeral-storage.js";
 import { childLabels } from "./labels.js";
 import { renderNginxConf } from "./nginx/nginx-conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, WEB_PORT } from "./nginx/paths.js";
@@ -18,6 +19,7 @@ import {
 } from "./pod-security.js";
 import { httpProbes } from "./probes.js";
 import { mediaVolume, staticVolume } from "./storage.js";
+import { keepsConnectionsAlive } from "./upstream-keepalive.js";
 import { deployment, disruptionBudget } from "./workload.js";
 
 /** Pod-template annotation carrying the config's hash: a config change rolls the web pods. */
@@ -25,12 +27,6 @@ export const CONFIG_HASH_ANNOTATION = "webapp-operator.dev/config-hash";
 
 export function configHash(conf: string): string {
   return createHash("sha256").update(conf).digest("hex");
-}
-
-/** The app tier is a single ClusterIP Service; sync Gunicorn and uWSGI gain nothing from upstream keepalive. */
-function upstreamKeepalive(ctx: RenderContext): boolean {
-  const app = ctx.spec.app;
-  return app !== undefined && app.server === "gunicorn" && app.workerClass !== "sync";
 }
 
 export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
@@ -41,8 +37,9 @@ export function nginxConfFor(ctx: RenderContext, web: ResolvedWeb): string {
     ...(spec.app
       ? {
           upstream: {
-            server: `${ctx.serviceHost("app-service")}:${spec.app.port}`,
-            keepalive: upstreamKeepalive(ctx),
+            server: `${ctx.appServiceAddress.host}:${spec.app.port}`,
+            resolvedByNginx: ctx.appServiceAddress.resolvedByNginx,
+            keepalive: keepsConnectionsAlive(spec.app),
           },
         }
       : {}),
@@ -59,6 +56,8 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
   const fromImage = st?.fromImage;
   const copyImage = fromImage ? (fromImage.image ?? spec.app?.image) : undefined;
 
+  const tmpMiB = webTmpMiB(web.clientMaxBodySize);
+  const staticCopyMiB = st && !st.persistentVolumeClaim ? STATIC_COPY_MIB : 0;
   const mounts: IVolumeMount[] = [
     { name: "config", mountPath: NGINX_PATHS.configDir, readOnly: true },
     { name: "tmp", mountPath: NGINX_PATHS.runtimeDir },
@@ -67,7 +66,7 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
   ];
   const volumes: IVolume[] = [
     { name: "config", configMap: { name: ctx.childName("nginx-config") } },
-    { name: "tmp", emptyDir: {} },
+    { name: "tmp", emptyDir: { sizeLimit: mib(tmpMiB) } },
     ...(st ? [staticVolume(ctx, st)] : []),
     ...(spec.media ? [mediaVolume(ctx, spec.media, true)] : []),
   ];
@@ -102,10 +101,10 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
     ...(web.imagePullPolicy ? { imagePullPolicy: web.imagePullPolicy } : {}),
     command: ["nginx", "-c", NGINX_PATHS.configFile],
     ports: [{ name: "http", containerPort: WEB_PORT, protocol: "TCP" }],
-    ...(web.resources ? { resources: web.resources } : {}),
+    resources: withEphemeralStorage(web.resources, tmpMiB + staticCopyMiB),
     ...httpProbes(NGINX_HEALTH_PATH),
     // NGINX stops gracefully on SIGQUIT, the stop signal of the nginx images, after the delay.
-    lifecycle: preStopDelay(),
+    lifecycle: preStopDelay(ctx.lifecycleSleepAction),
     securityContext: containerSecurityContext(),
     volumeMounts: mounts,
   };

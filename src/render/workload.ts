@@ -14,6 +14,8 @@ export function deployment(
     podLabels: Record<string, string>;
     podAnnotations?: Record<string, string>;
     podSpec: IPodSpec;
+    /** Stop every old pod before a new one starts: for processes of which two must never run at once. */
+    recreate?: boolean;
   },
 ): IDeployment {
   return {
@@ -26,7 +28,9 @@ export function deployment(
       revisionHistoryLimit: 5,
       selector: { matchLabels: opts.selector },
       // A new pod must be ready before an old one goes: capacity never drops during a rollout.
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+      strategy: opts.recreate
+        ? { type: "Recreate" }
+        : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
       template: {
         metadata: {
           labels: opts.podLabels,

@@ -1,3 +1,4 @@
+import type { KubeObject } from "../api/kube-object.js";
 import type { ListResult, WatchEvent, WatchHandle } from "../kube/client.js";
 import { isGone, KubeApiError } from "../kube/errors.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
@@ -25,6 +26,13 @@ export interface InformerOptions {
   stallTimeoutMs?: number;
   /** The key of this informer's counters in a manager's statistics. */
   statsKey?: string;
+  /**
+   * Applied to every object before it is cached (and before listeners see it): drop what the
+   * controller never reads (managedFields of other managers, a pod's spec) to keep the cache small.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
+  /** Freeze cached objects (see Store). Default true. */
+  freeze?: boolean;
   /** An index the cache keeps (see Store). */
   indexBy?: IndexFunction;
   random?: () => number;
@@ -59,7 +67,7 @@ export class Informer {
     private readonly log: Logger,
     private readonly opts: InformerOptions,
   ) {
-    this.store = new Store(listener, opts.indexBy);
+    this.store = new Store(listener, opts.indexBy, opts.freeze ?? true);
   }
 
   get statsKey(): string {
@@ -95,7 +103,8 @@ export class Informer {
         this.stats.lists++;
         const { items, resourceVersion } = await this.source.list();
         if (this.stopped) return;
-        this.store.replace(items);
+        const transform = this.opts.transform;
+        this.store.replace(transform ? items.map(transform) : items);
         if (!this.synced) {
           this.synced = true;
           for (const w of this.syncWaiters.splice(0)) w();
@@ -165,7 +174,7 @@ export class Informer {
         switch (event.type) {
           case "ADDED":
           case "MODIFIED":
-            this.store.upsert(event.object);
+            this.store.upsert(this.opts.transform ? this.opts.transform(event.object) : event.object);
             lastRv = event.object.metadata?.resourceVersion ?? lastRv;
             break;
           case "DELETED":

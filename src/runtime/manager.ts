@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
 import { KubeClient } from "../kube/client.js";
+import type { ConnectionSource } from "../kube/transport.js";
 import { sleep } from "./backoff.js";
 import { EventRecorder } from "./events.js";
 import { parseBindAddress, startHttpServer } from "./health-server.js";
@@ -59,6 +59,11 @@ export interface ReconcileResult {
 export interface Reconciler {
   /** Makes the world match the primary object at `key` (namespace/name); throws to be retried. */
   reconcile(key: string): Promise<ReconcileResult | undefined>;
+  /**
+   * Whether an owned object's event only echoes the reconciler's own write: the reconcile that wrote
+   * it already acted on it, so it causes no work (a reconcile per child write otherwise).
+   */
+  isEcho?(obj: KubeObject): boolean;
 }
 
 export interface ControllerDefinition {
@@ -74,6 +79,11 @@ export interface ControllerDefinition {
    * indexed like owned kinds, never written by the controller.
    */
   watches?: readonly OwnedKind[];
+  /**
+   * What each cached object is reduced to before it is kept (every kind): the fields the controller
+   * never reads cost memory for every object of the cluster it watches.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
   /** Label selector of the owned kinds' caches: only objects carrying it are cached and watched. */
   ownedSelector?: string;
   /** namespace/name of the primary object an owned object belongs to. */
@@ -103,7 +113,8 @@ export interface LeaderElectionConfig {
 }
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** Where the API server is and who we are (a Connection, or a client-node KubeConfig in tests). */
+  kubeConfig: ConnectionSource;
   logger: Logger;
   /** Namespaces to watch; empty or undefined means all. */
   namespaces?: string[];
@@ -121,6 +132,11 @@ export interface ManagerOptions {
   /** How long SIGTERM waits for in-flight reconciles before giving up on them. */
   gracefulShutdownMs?: number;
   userAgent?: string;
+  /**
+   * Freeze every cached object, so code that mutates a shared object fails at once (the tests turn
+   * it on; it costs a walk over every object received). Default false.
+   */
+  freezeCache?: boolean;
   /** Logged at start, so a log tells which build ran. */
   version?: string;
 }
@@ -232,24 +248,32 @@ export class Manager {
     const def = this.definition;
     const related = [...def.owns, ...(def.watches ?? [])].find((k) => k.type === type);
     const ownerKey = related?.ownerKey ?? def.ownerKey;
+    // An event about an object the controller owns or watches is work in flight: it goes ahead of
+    // new primary objects, so a burst of new ones does not hold back those half done.
     const enqueue = (obj: KubeObject) => {
       const key = primary ? objectKey(obj) : ownerKey(obj);
-      if (key) this.queue.add(key);
+      if (key) this.queue.add(key, primary ? "normal" : "high");
+    };
+    const changed = (obj: KubeObject) => {
+      if (!primary && this.reconciler.isEcho?.(obj)) return;
+      enqueue(obj);
     };
     const informer = new Informer(
       apiSource(this.client, type, namespace, primary ? undefined : def.ownedSelector),
       {
-        onAdd: enqueue,
+        onAdd: changed,
         onDelete: enqueue,
         onUpdate: (oldObj, newObj) => {
           if (primary && def.predicate && !def.predicate(oldObj, newObj)) return;
-          enqueue(newObj);
+          changed(newObj);
         },
       },
       this.log,
       {
         name: `${type.kind}${namespace ? `/${namespace}` : ""}`,
         statsKey: `${type.kind}|${namespace ?? "*"}`,
+        ...(def.transform ? { transform: def.transform } : {}),
+        freeze: this.opts.freezeCache ?? false,
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
         stallTimeoutMs: this.opts.stallTimeoutMs,
         ...(primary ? {} : { indexBy: (obj) => ownerKey(obj) }),
@@ -395,9 +419,10 @@ export class Manager {
     }
   }
 
+  /** Every primary object, behind any event-driven work: the initial list and each resync. */
   private enqueueAll(): void {
     for (const informer of this.primaryInformers) {
-      for (const obj of informer.store.list()) this.queue.add(objectKey(obj));
+      for (const obj of informer.store.list()) this.queue.add(objectKey(obj), "low");
     }
   }
 
@@ -431,7 +456,7 @@ export class Manager {
           ...labels,
           result: result?.requeueAfterMs ? "requeue_after" : "success",
         });
-        if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs);
+        if (result?.requeueAfterMs) this.queue.addAfter(key, result.requeueAfterMs, "high");
       } catch (err) {
         this.stats.errors++;
         this.metrics.reconcileTotal.inc({ ...labels, result: "error" });

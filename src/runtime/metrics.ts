@@ -91,18 +91,34 @@ export class ControllerMetrics {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
+  // The labelled children are looked up once: these run for every queue operation and request,
+  // and resolving labels each time costs more than the update.
   queueObserver(): QueueObserver {
     const labels = { name: this.controller, controller: this.controller };
+    const depth = this.queueDepth.labels(labels);
+    const adds = this.queueAdds.labels(labels);
+    const retries = this.queueRetries.labels(labels);
+    const latency = this.queueLatency.labels(labels);
+    const work = this.workDuration.labels(labels);
     return {
-      depth: (n) => this.queueDepth.set(labels, n),
-      added: () => this.queueAdds.inc(labels),
-      retried: () => this.queueRetries.inc(labels),
-      queued: (s) => this.queueLatency.observe(labels, s),
-      worked: (s) => this.workDuration.observe(labels, s),
+      depth: (n) => depth.set(n),
+      added: () => adds.inc(),
+      retried: () => retries.inc(),
+      queued: (s) => latency.observe(s),
+      worked: (s) => work.observe(s),
     };
   }
 
   requestObserver(): RequestObserver {
-    return ({ method, host, code }) => this.restRequests.inc({ method, host, code });
+    const children = new Map<string, { inc(): void }>();
+    return ({ method, host, code }) => {
+      const key = `${method} ${host} ${code}`;
+      let child = children.get(key);
+      if (!child) {
+        child = this.restRequests.labels({ method, host, code });
+        children.set(key, child);
+      }
+      child.inc();
+    };
   }
 }

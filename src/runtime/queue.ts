@@ -14,12 +14,47 @@ export interface QueueObserver {
 export const DEFAULT_QUEUE_BACKOFF: BackoffOptions = { baseMs: 5, maxMs: 5 * 60_000, jitter: 0.2 };
 
 /**
+ * How soon a key is wanted. `high`: work in flight (an event about an object the controller just
+ * wrote); `normal`: new work (an event about a primary object); `low`: work nobody is waiting for
+ * (the initial list, a periodic resync). Higher lanes are served first, so a burst of new objects
+ * does not hold back the ones already half done, and a resync never delays an event.
+ */
+export type Priority = "high" | "normal" | "low";
+const LANES: readonly Priority[] = ["high", "normal", "low"];
+
+/** A FIFO with O(1) push and shift. */
+class Lane {
+  private items: string[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(key: string): void {
+    this.items.push(key);
+  }
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+}
+
+/**
  * The client-go work queue semantics: a key is queued at most once however many events arrive
  * (`dirty`), and a key being processed is never handed out again until done() (`processing`); if it
  * was added meanwhile, done() puts it back. Failed keys come back after a per-key exponential backoff.
+ * Keys wait in priority lanes (controller-runtime's priority queue): a key added again with a higher
+ * priority moves up.
  */
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  private readonly lanes = new Map<Priority, Lane>(LANES.map((p) => [p, new Lane()]));
+  /** The lane a dirty key waits in (or will, once its processing is done). */
+  private readonly laneOf = new Map<string, Priority>();
+  private queued = 0;
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
@@ -38,19 +73,28 @@ export class WorkQueue {
     this.backoff = new KeyedBackoff(backoff);
   }
 
+  /** Keys waiting to be handed out. */
   get length(): number {
-    return this.queue.length;
+    return this.queued;
   }
 
   get inFlight(): number {
     return this.processing.size;
   }
 
-  add(key: string): void {
+  add(key: string, priority: Priority = "normal"): void {
     if (this.shuttingDown) return;
-    if (this.dirty.has(key)) return;
+    if (this.dirty.has(key)) {
+      const lane = this.laneOf.get(key);
+      if (lane === undefined || LANES.indexOf(priority) >= LANES.indexOf(lane)) return;
+      // Wanted sooner: move it up (the entry left in the lower lane is skipped when reached).
+      this.laneOf.set(key, priority);
+      if (!this.processing.has(key)) this.lanes.get(priority)!.push(key);
+      return;
+    }
     this.observer.added?.();
     this.dirty.add(key);
+    this.laneOf.set(key, priority);
     this.addedAt.set(key, this.now());
     if (this.processing.has(key)) return;
     this.push(key);
@@ -63,12 +107,28 @@ export class WorkQueue {
       waiter(key);
       return;
     }
-    this.queue.push(key);
-    this.observer.depth?.(this.queue.length);
+    this.lanes.get(this.laneOf.get(key) ?? "normal")!.push(key);
+    this.queued++;
+    this.observer.depth?.(this.queued);
+  }
+
+  /** The next waiting key, highest lane first, skipping entries left behind by a move up. */
+  private next(): string | undefined {
+    for (const priority of LANES) {
+      const lane = this.lanes.get(priority)!;
+      for (let key = lane.shift(); key !== undefined; key = lane.shift()) {
+        if (this.dirty.has(key) && !this.processing.has(key) && this.laneOf.get(key) === priority) {
+          this.queued--;
+          return key;
+        }
+      }
+    }
+    return undefined;
   }
 
   private take(key: string): void {
     this.dirty.delete(key);
+    this.laneOf.delete(key);
     this.processing.add(key);
     const added = this.addedAt.get(key);
     this.addedAt.delete(key);
@@ -80,9 +140,9 @@ export class WorkQueue {
   /** Next key to process, or undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) {
-      this.observer.depth?.(this.queue.length);
+      this.observer.depth?.(this.queued);
       this.take(key);
       return Promise.resolve(key);
     }
@@ -100,10 +160,10 @@ export class WorkQueue {
   }
 
   /** Adds the key after `ms`; an earlier pending timer for the same key wins. */
-  addAfter(key: string, ms: number): void {
+  addAfter(key: string, ms: number, priority: Priority = "normal"): void {
     if (this.shuttingDown) return;
     if (ms <= 0) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const at = this.now() + ms;
@@ -112,7 +172,7 @@ export class WorkQueue {
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.add(key);
+      this.add(key, priority);
     }, ms);
     timer.unref?.();
     this.timers.set(key, { at, timer });

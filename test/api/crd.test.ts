@@ -149,6 +149,16 @@ describe("the CRD's CEL rules and the zod schema agree", () => {
     ],
     ["media at /", { app, web: {}, media: { size: "1Gi", urlPath: "/" } }, "media cannot be served at /"],
     [
+      "media mounted on /tmp",
+      { app, media: { size: "1Gi", mountPath: "/tmp" } },
+      "media.mountPath cannot be /tmp",
+    ],
+    [
+      "media mounted under /tmp",
+      { app, media: { size: "1Gi", mountPath: "/tmp/up" } },
+      "media.mountPath cannot be /tmp",
+    ],
+    [
       "same url paths",
       {
         app,
@@ -157,6 +167,71 @@ describe("the CRD's CEL rules and the zod schema agree", () => {
         media: { size: "1Gi", urlPath: "/files/" },
       },
       "different URL paths",
+    ],
+    [
+      "two workers of one name",
+      {
+        app,
+        workers: [
+          { name: "celery", command: ["celery", "worker"] },
+          { name: "celery", command: ["celery", "beat"] },
+        ],
+      },
+      "each of the workers needs a name of its own",
+    ],
+    [
+      "two scheduled jobs of one name",
+      {
+        app,
+        cronJobs: [
+          { name: "report", schedule: "@daily", command: ["report"] },
+          { name: "report", schedule: "@hourly", command: ["report"] },
+        ],
+      },
+      "each of the scheduled jobs needs a name of its own",
+    ],
+    [
+      "a singleton with two replicas",
+      { app, workers: [{ name: "beat", command: ["celery", "beat"], singleton: true, replicas: 2 }] },
+      "a singleton worker runs at most one replica",
+    ],
+    [
+      "an autoscaled singleton",
+      {
+        app,
+        workers: [
+          { name: "beat", command: ["celery", "beat"], singleton: true, autoscaling: { maxReplicas: 2 } },
+        ],
+      },
+      "a singleton worker runs at most one replica",
+    ],
+    [
+      "worker replicas beside autoscaling",
+      { app, workers: [{ name: "w", command: ["w"], replicas: 2, autoscaling: { maxReplicas: 3 } }] },
+      "the autoscaler owns the worker's replica count",
+    ],
+    [
+      "worker autoscaling min > max",
+      { app, workers: [{ name: "w", command: ["w"], autoscaling: { minReplicas: 4, maxReplicas: 3 } }] },
+      "minReplicas must be less than or equal",
+    ],
+    [
+      "workers without app",
+      {
+        web: {},
+        static: { persistentVolumeClaim: { claimName: "c" } },
+        workers: [{ name: "w", command: ["w"] }],
+      },
+      "workers need app",
+    ],
+    [
+      "scheduled jobs without app",
+      {
+        web: {},
+        static: { persistentVolumeClaim: { claimName: "c" } },
+        cronJobs: [{ name: "r", schedule: "@daily", command: ["r"] }],
+      },
+      "cronJobs need app",
     ],
     [
       "env value and valueFrom",
@@ -182,6 +257,24 @@ describe("the CRD's CEL rules and the zod schema agree", () => {
     const obj = webappObject(spec);
     expect(parseWebApp(obj).ok).toBe(true);
     expect(celViolations(schema, obj)).toEqual([]);
+  });
+
+  it.each([
+    ["a schedule with six fields", { schedule: "0 0 3 * * *" }, "five cron fields"],
+    ["a schedule with a TZ prefix", { schedule: "TZ=UTC 0 3 * * *" }, "five cron fields"],
+    ["an unknown macro", { schedule: "@every 5m" }, "five cron fields"],
+    ["a time zone with spaces", { timeZone: "Europe/ Paris" }, "IANA time zone"],
+    ["a name with capitals", { name: "Report" }, "lowercase DNS label"],
+  ])("a scheduled job with %s is refused by zod and by the CRD's pattern", (_name, change, message) => {
+    const valid = { name: "report", schedule: "0 3 * * *", timeZone: "Europe/Paris" };
+    const job = { ...valid, command: ["report"], ...change };
+    const parsed = parseWebApp(webappObject({ app, cronJobs: [job] }));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.errors.map((e) => e.message).join("\n")).toContain(message);
+    const [field, value] = Object.entries(change)[0]!;
+    const pattern = new RegExp(schema.properties.spec.properties.cronJobs.items.properties[field].pattern);
+    expect(pattern.test(value)).toBe(false);
+    expect(pattern.test(valid[field as keyof typeof valid])).toBe(true);
   });
 
   it("the name rule: DNS-1035 and at most 57 characters", () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { webAppCrd } from "../../src/api/crd.js";
 import { DEFAULTS, type DefaultKey } from "../../src/api/defaults.js";
 import { resolveSpec } from "../../src/api/resolve.js";
-import { render } from "../../src/render/index.js";
+import { type KubeObject, render } from "../../src/render/index.js";
 import { validWebApp } from "../fixtures/webapps.js";
 
 type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema };
@@ -36,16 +36,34 @@ const FULL = {
     image: "registry.example.com/shop:1",
     module: "shop.wsgi:application",
     autoscaling: { maxReplicas: 5 },
+    migrate: { command: ["python", "manage.py", "migrate"] },
   },
   web: {},
   static: { fromImage: { path: "/app/staticfiles" } },
   media: { size: "1Gi" },
   service: {},
   ingress: { host: "shop.example.com" },
+  workers: [
+    {
+      name: "celery",
+      command: ["celery", "worker"],
+      livenessProbe: { command: ["celery", "inspect", "ping"] },
+      readinessProbe: { command: ["celery", "inspect", "ping"] },
+    },
+  ],
+  cronJobs: [
+    { name: "clearsessions", schedule: "@daily", command: ["python", "manage.py", "clearsessions"] },
+  ],
 };
 
+const FULL_ROUTE = { parentRefs: [{ name: "public" }], hostnames: ["shop.example.com"] };
+
+/** The value at a dotted path; a list stands for its first item (the defaults of spec.workers[]...). */
 function at(obj: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+  return path.split(".").reduce<unknown>((o, k) => {
+    const item = Array.isArray(o) ? o[0] : o;
+    return (item as Record<string, unknown> | undefined)?.[k];
+  }, obj);
 }
 
 describe("the defaults table", () => {
@@ -65,9 +83,13 @@ describe("the defaults table", () => {
 
   it("fixed defaults are the values resolveSpec applies", () => {
     const resolved = resolveSpec(validWebApp(FULL).spec);
+    // The Ingress and the route exclude each other: the route's defaults land on a spec of their own.
+    const routed = resolveSpec(validWebApp({ ...FULL, ingress: undefined, httpRoute: FULL_ROUTE }).spec);
     const fixed = entries.filter(([key, e]) => "value" in e && e.by !== "kubernetes" && !isRule(key));
     expect(fixed.length).toBeGreaterThan(20);
-    for (const [key, entry] of fixed) expect(at(resolved, key), `spec.${key}`).toEqual(entry.value);
+    for (const [key, entry] of fixed) {
+      expect(at(key.startsWith("httpRoute.") ? routed : resolved, key), `spec.${key}`).toEqual(entry.value);
+    }
   });
 
   it("the cluster's defaults are left to the cluster: the field stays unset in what is applied", () => {
@@ -122,11 +144,102 @@ const RULES: Record<string, () => void> = {
   "app.healthCheck.host": () => {
     expect(resolveSpec(validWebApp(FULL).spec).app!.healthCheck.host).toBe("shop.example.com");
     expect(resolveSpec(validWebApp({ app: FULL.app }).spec).app!.healthCheck.host).toBeUndefined();
+    const wildcard = validWebApp({ app: FULL.app, ingress: { host: "*.example.com" } });
+    expect(resolveSpec(wildcard.spec).app!.healthCheck.host).toBe("example.com");
+  },
+  "ingress.tlsSecretName": () => {
+    const tls = (ingress: object) =>
+      (
+        render(validWebApp({ app: FULL.app, ingress })).objects.find(
+          (o) => o.kind === "Ingress",
+        ) as unknown as {
+          spec: { tls?: { secretName: string }[] };
+        }
+      ).spec.tls;
+    expect(tls({ host: "a.example.com", certManager: { issuer: "ca" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "shop-tls" },
+    ]);
+    expect(tls({ host: "a.example.com", tlsSecretName: "mine", certManager: { issuer: "ca" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "mine" },
+    ]);
+    expect(tls({ host: "a.example.com" })).toBeUndefined();
+  },
+  "ingress.hosts.tlsSecretName": () => {
+    const tls = (ingress: object) =>
+      (
+        render(validWebApp({ app: FULL.app, ingress })).objects.find(
+          (o) => o.kind === "Ingress",
+        ) as unknown as {
+          spec: { tls?: { hosts: string[]; secretName: string }[] };
+        }
+      ).spec.tls;
+    const hosts = [{ host: "a.example.com" }, { host: "b.example.com", tlsSecretName: "b" }];
+    expect(tls({ hosts, certManager: { clusterIssuer: "le" } })).toEqual([
+      { hosts: ["a.example.com"], secretName: "shop-tls" },
+      { hosts: ["b.example.com"], secretName: "b" },
+    ]);
+    expect(tls({ hosts })).toEqual([{ hosts: ["b.example.com"], secretName: "b" }]);
   },
   "static.urlPath": () => {
     expect(resolveSpec(validWebApp(FULL).spec).static!.urlPath).toBe("/static/");
     const site = { web: {}, static: { fromImage: { image: "registry.example.com/site:1", path: "/site" } } };
     expect(resolveSpec(validWebApp(site).spec).static!.urlPath).toBe("/");
+  },
+  "workers.resources": () => {
+    const resources = { requests: { cpu: "250m", memory: "128Mi" } };
+    const worker = (own?: object) =>
+      podOf(
+        render(
+          validWebApp({
+            ...FULL,
+            app: { ...FULL.app, resources },
+            workers: [{ ...FULL.workers[0], ...own }],
+          }),
+        ).objects,
+        "shop-worker-celery",
+      ).containers[0]!.resources;
+    expect(worker()).toEqual(resources);
+    expect(worker({ resources: { limits: { memory: "1Gi" } } })).toEqual({ limits: { memory: "1Gi" } });
+  },
+  "cronJobs.resources": () => {
+    const resources = { requests: { cpu: "250m" } };
+    const job = (own?: object) => {
+      const cron = render(
+        validWebApp({
+          ...FULL,
+          app: { ...FULL.app, resources },
+          cronJobs: [{ ...FULL.cronJobs[0], ...own }],
+        }),
+      ).objects.find((o) => o.kind === "CronJob") as unknown as {
+        spec: { jobTemplate: { spec: { template: { spec: { containers: { resources?: object }[] } } } } };
+      };
+      return cron.spec.jobTemplate.spec.template.spec.containers[0]!.resources;
+    };
+    expect(job()).toEqual(resources);
+    expect(job({ resources: { requests: { cpu: "1" } } })).toEqual({ requests: { cpu: "1" } });
+  },
+  "workers.autoscaling.minReplicas": () => {
+    const min = (maxReplicas: number) =>
+      (
+        hpaOf(
+          render(validWebApp({ ...FULL, workers: [{ ...FULL.workers[0], autoscaling: { maxReplicas } }] }))
+            .objects,
+          "shop-worker-celery",
+        ) as { spec: { minReplicas: number } }
+      ).spec.minReplicas;
+    expect(min(5)).toBe(2);
+    expect(min(1)).toBe(1);
+  },
+  "workers.autoscaling.targetCPUUtilizationPercentage": () => {
+    const metrics = (autoscaling: object) =>
+      JSON.stringify(
+        hpaOf(
+          render(validWebApp({ ...FULL, workers: [{ ...FULL.workers[0], autoscaling }] })).objects,
+          "shop-worker-celery",
+        ),
+      );
+    expect(metrics({ maxReplicas: 3 })).toContain('"averageUtilization":70');
+    expect(metrics({ maxReplicas: 3, targetMemoryUtilizationPercentage: 80 })).not.toContain('"name":"cpu"');
   },
   "static.fromImage.image": () => {
     const web = render(validWebApp(FULL)).objects.find((o) => o.metadata.name === "shop-web") as unknown as {
@@ -135,6 +248,17 @@ const RULES: Record<string, () => void> = {
     expect(web.spec.template.spec.initContainers[0]!.image).toBe(FULL.app.image);
   },
 };
+
+function podOf(objects: KubeObject[], name: string): { containers: { resources?: object }[] } {
+  const d = objects.find((o) => o.kind === "Deployment" && o.metadata.name === name) as unknown as {
+    spec: { template: { spec: { containers: { resources?: object }[] } } };
+  };
+  return d.spec.template.spec;
+}
+
+function hpaOf(objects: KubeObject[], name: string): unknown {
+  return objects.find((o) => o.kind === "HorizontalPodAutoscaler" && o.metadata.name === name);
+}
 
 function isRule(key: string): boolean {
   return key in RULES;

@@ -45,6 +45,18 @@ describe("webapp-operator render", () => {
     expect(r.stderr).toContain("warning: WebApp api-prototype: spec.app.replicas:");
   });
 
+  it("refuses an invalid namespace, from the file or from -n, naming it, without a stack trace", async () => {
+    const doc = (namespace: string) =>
+      `apiVersion: webapp-operator.dev/v1alpha1\nkind: WebApp\nmetadata: {name: shop, namespace: "${namespace}"}\nspec: {app: {image: a/b:1, module: "m:app"}}\n`;
+    const inFile = await cli(["render", "-f", "-"], doc("a;b"));
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toContain("metadata.namespace: must be a lowercase RFC 1123 label");
+    const onCommandLine = await cli(["render", "-f", example("app-only.yaml"), "-n", "a;b"]);
+    expect(onCommandLine.code).toBe(1);
+    expect(onCommandLine.stderr).toContain('"a;b" is not a valid namespace name');
+    for (const r of [inFile, onCommandLine]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("bad input: every error with its field path, exit 1, no stack trace", async () => {
     const bad = [
       "apiVersion: webapp-operator.dev/v1alpha1",

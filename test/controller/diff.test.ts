@@ -24,7 +24,9 @@ const desired: KubeObject = {
   },
 };
 
-/** What the server returns: our fields plus defaults and other managers' fields. */
+let version = 7;
+
+/** What the server returns: our fields plus defaults and other managers' fields (each a new version). */
 function live(): KubeObject {
   return {
     apiVersion: "apps/v1",
@@ -33,7 +35,7 @@ function live(): KubeObject {
       name: "shop-app",
       namespace: "ns",
       uid: "u1",
-      resourceVersion: "7",
+      resourceVersion: String(version++),
       labels: { a: "1", "added-by-someone": "x" },
     },
     spec: {
@@ -91,6 +93,7 @@ describe("desiredMatchesLive", () => {
     ];
     (l.metadata.labels as Record<string, string>).old = "v";
     expect(desiredMatchesLive(desired, l, "webapp-operator")).toBe(false);
+    l.metadata.resourceVersion = String(version++); // the server's next version of the object
     l.metadata.managedFields = [
       {
         manager: "webapp-operator",

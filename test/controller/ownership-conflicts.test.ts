@@ -98,6 +98,36 @@ describe("ownership of children", () => {
     expect(h.condition("shop")).toMatchObject({ status: "False", reason: "ChildConflict" });
   });
 
+  it("a new WebApp's NGINX proxies to its app Service's cluster IP: the Service is applied first", async () => {
+    const h = reconcileHarness();
+    h.webapp("shop", { app, web: {} });
+    await h.reconciler.reconcile("store/shop");
+    expect(h.writes[0]).toBe("apply Service/shop-app");
+    const ip = h.get("Service", "shop-app").spec.clusterIP as string;
+    expect(ip).toMatch(/^10\.96\./);
+    expect(JSON.stringify(h.get("ConfigMap", "shop-nginx").data)).toContain(`${ip}:`);
+  });
+
+  it("an app Service owned by another leaves the web tier as it is and prunes nothing", async () => {
+    const h = reconcileHarness({ hidden: new Set(["Service/store/shop-app"]) });
+    h.objects.set("Service/store/shop-app", {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name: "shop-app",
+        namespace: "store",
+        managedFields: [{ manager: "helm", operation: "Update" }],
+      },
+      spec: { clusterIP: "10.96.9.9", ports: [{ port: 1 }] },
+    });
+    h.webapp("shop", { app, web: {} });
+    await h.reconciler.reconcile("store/shop");
+    expect(h.get("ConfigMap", "shop-nginx")).toBeUndefined();
+    expect(h.get("Deployment", "shop-web")).toBeUndefined();
+    expect(h.writes.filter((w) => w.startsWith("delete"))).toEqual([]);
+    expect(h.condition("shop", "Degraded")).toMatchObject({ status: "True", reason: "ChildConflict" });
+  });
+
   it("takes back a kept media claim of an earlier WebApp of the same name (labelled, no owner)", async () => {
     const h = reconcileHarness();
     h.webapp("shop", { app, media: { size: "1Gi" } });
@@ -109,6 +139,7 @@ describe("ownership of children", () => {
     h.objects.delete("WebApp/store/shop");
     for (const [key, o] of h.objects) if (o.metadata.ownerReferences?.length) h.objects.delete(key);
     h.webapp("shop", { app, media: { size: "1Gi" } }).metadata.uid = "uid-of-the-new-shop";
+    await h.reconciler.reconcile("store/shop");
     await h.reconciler.reconcile("store/shop");
     expect(h.condition("shop")).toMatchObject({ reason: "RollingOut" });
     expect(h.writes).toContain("apply PersistentVolumeClaim/shop-media");

@@ -24,14 +24,22 @@ describe("Reconciler", () => {
       controller: true,
     });
     expect(h.get("ConfigMap", "shop-nginx")).toBeDefined();
+    // Children just written: no status until they report (a moment later), and a look again soon.
+    expect(first).toMatchObject({ statusWritten: false, requeueAfterMs: expect.any(Number) });
+    expect(h.writes.filter((w) => w.startsWith("status"))).toEqual([]);
     h.writes.length = 0;
     const second = await h.reconciler.reconcile("store/shop");
-    expect(second).toMatchObject({ applied: 0, pruned: 0, statusWritten: false });
+    expect(second).toMatchObject({ applied: 0, pruned: 0, statusWritten: true });
+    expect(h.writes).toEqual(["status store/shop"]);
+    h.writes.length = 0;
+    const third = await h.reconciler.reconcile("store/shop");
+    expect(third).toMatchObject({ applied: 0, pruned: 0, statusWritten: false });
     expect(h.writes).toEqual([]);
   });
 
   it("reports Ready only when the Deployments report their pods ready", async () => {
     const h = harness({ app: { ...app, replicas: 2 }, web: { replicas: 1 } });
+    await h.reconciler.reconcile("store/shop");
     await h.reconciler.reconcile("store/shop");
     const ready = () =>
       h.get("WebApp", "shop")?.status.conditions.find((c: { type: string }) => c.type === "Ready");

@@ -56,7 +56,7 @@ describe("localAppCommand", () => {
       "found 2",
     );
     expect(() => localAppCommand(["uwsgi", "--http-socket", "unix:/tmp/s"], 1)).toThrow(
-      'the rendered uwsgi --http-socket must match /^:\\d+$/, got "unix:/tmp/s"',
+      'the rendered uwsgi --http-socket must match /^(\\[::\\])?:\\d+$/, got "unix:/tmp/s"',
     );
   });
 });

@@ -1,4 +1,7 @@
-/** The workload simulator: Deployment rollout status, failed rollouts, HPA status and bounds, PVC binding. */
+/**
+ * The workload simulator: Deployment rollout status, failed rollouts, HPA status and bounds, PVC
+ * binding, Jobs completed after the delay, or failed or held on request.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
 import { call, deployment, eventually, NS_DEPLOYMENTS } from "./helpers.js";
@@ -83,5 +86,54 @@ describe("workload simulator", () => {
       return p.status?.phase === "Bound" ? p : undefined;
     });
     expect(pvc.status.capacity).toEqual({ storage: "5Gi" });
+  });
+
+  const JOBS = "/apis/batch/v1/namespaces/default/jobs";
+  const job = (name: string) => ({
+    metadata: { name },
+    spec: {
+      backoffLimit: 2,
+      template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } },
+    },
+  });
+  const jobConditions = async (name: string): Promise<string[] | undefined> => {
+    const j = (await call(c, "GET", `${JOBS}/${name}`)).body;
+    const conds = (j.status?.conditions ?? []) as { type: string; status: string; reason: string }[];
+    return conds.length > 0 ? conds.map((x) => `${x.type}=${x.status}/${x.reason}`) : undefined;
+  };
+
+  it("completes a Job after the delay, as the Job controller reports success", async () => {
+    await call(c, "POST", JOBS, job("migrate-ok"));
+    expect(await eventually(() => jobConditions("migrate-ok"))).toEqual([
+      "SuccessCriteriaMet=True/CompletionsReached",
+      "Complete=True/CompletionsReached",
+    ]);
+    const done = (await call(c, "GET", `${JOBS}/migrate-ok`)).body;
+    expect(done.status).toMatchObject({ succeeded: 1, startTime: expect.any(String) });
+    expect(Date.parse(done.status.completionTime)).toBeGreaterThanOrEqual(Date.parse(done.status.startTime));
+  });
+
+  it("fails or holds Jobs the test chooses, and lets held ones finish when told", async () => {
+    c.simulator.setJobOutcome((j) =>
+      j.metadata.name === "migrate-bad" ? "fail" : j.metadata.name === "migrate-held" ? "wait" : "succeed",
+    );
+    try {
+      await call(c, "POST", JOBS, job("migrate-bad"));
+      await call(c, "POST", JOBS, job("migrate-held"));
+      expect(await eventually(() => jobConditions("migrate-bad"))).toEqual([
+        "FailureTarget=True/BackoffLimitExceeded",
+        "Failed=True/BackoffLimitExceeded",
+      ]);
+      expect((await call(c, "GET", `${JOBS}/migrate-bad`)).body.status.failed).toBe(3);
+      // Held: started, never finished, for as long as the test wants.
+      await eventually(async () => (await call(c, "GET", `${JOBS}/migrate-held`)).body.status?.active === 1);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await jobConditions("migrate-held")).toBeUndefined();
+    } finally {
+      c.simulator.setJobOutcome(() => "succeed");
+    }
+    expect(await eventually(() => jobConditions("migrate-held"))).toContain(
+      "Complete=True/CompletionsReached",
+    );
   });
 });

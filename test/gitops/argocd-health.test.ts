@@ -47,6 +47,15 @@ const expected: Record<ScenarioName, { status: string; message: RegExp }> = {
     status: "Degraded",
     message: /^RolloutFailed: Deployment shop-app: ReplicaSet "shop-app-5d9c7b" has timed out progressing/,
   },
+  "new version migrating its database (the previous version serves)": {
+    status: "Progressing",
+    message: /^Migrating: Migrating the database for app version 5f1c2b9a7e \(Job shop-migrate-5f1c2b9a7e\)/,
+  },
+  "migration failed (the previous version serves)": {
+    status: "Degraded",
+    message:
+      /^MigrationFailed: Migration Job shop-migrate-5f1c2b9a7e .*kubectl logs -n shop job\/shop-migrate-5f1c2b9a7e/,
+  },
   "a child could not be applied": {
     status: "Degraded",
     message: /^ApplyFailed: Could not apply: Ingress shop/,

@@ -26,6 +26,9 @@ const expected: Record<ScenarioName, KStatus> = {
   "rollout stuck: progress deadline exceeded": "Failed",
   // Apply errors are retried with backoff and often clear by themselves (a conflict, a quota).
   "a child could not be applied": "InProgress",
+  // The Job runs; the WebApp is not yet what its spec says. A failed one needs a person.
+  "new version migrating its database (the previous version serves)": "InProgress",
+  "migration failed (the previous version serves)": "Failed",
   "invalid spec (children left as they were)": "Failed",
 };
 

@@ -60,19 +60,6 @@ describe("the children of a WebApp", () => {
     expect(conf(objects)).toContain("server shop-app.store.svc:8000;");
   });
 
-  it("in apply order, the app Service comes before the web Deployment, whose NGINX resolves it at start", () => {
-    // NGINX looks up its upstream's name once, at start: a web pod started before the app Service
-    // exists fails with "host not found in upstream" and waits out the crash back-off.
-    const { objects } = render(
-      validWebApp({ app, web: {}, static: { fromImage: { path: "/app/staticfiles" } } }),
-    );
-    const order = objects.map((o) => `${o.kind}/${o.metadata.name}`);
-    expect(order.indexOf("Service/shop-app")).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf("Service/shop-app")).toBeLessThan(order.indexOf("Deployment/shop-web"));
-    // Config and storage still come before the workloads that mount them.
-    expect(order.indexOf("ConfigMap/shop-nginx")).toBeLessThan(order.indexOf("Deployment/shop-web"));
-  });
-
   it("gunicorn command line from the spec, with workers from the CPU request", () => {
     const { objects } = render(
       validWebApp({
@@ -84,7 +71,7 @@ describe("the children of a WebApp", () => {
     expect(c.command).toEqual([
       "gunicorn",
       "--bind",
-      "0.0.0.0:8000",
+      "[::]:8000",
       "--workers",
       "4",
       "--threads",
@@ -97,8 +84,16 @@ describe("the children of a WebApp", () => {
       "30",
       "--forwarded-allow-ips",
       "*",
+      "--keep-alive",
+      "25",
       "--worker-tmp-dir",
       "/dev/shm",
+      "--limit-request-line",
+      "8190",
+      "--limit-request-fields",
+      "8448",
+      "--limit-request-field_size",
+      "8190",
       "--access-logfile",
       "-",
       "--error-logfile",
@@ -134,7 +129,7 @@ describe("the children of a WebApp", () => {
     const value = (flag: string) => cmd[cmd.indexOf(flag) + 1];
     expect(value("--processes")).toBe("4");
     expect(value("--threads")).toBe("2");
-    expect(value("--http-socket")).toBe(":8000");
+    expect(value("--http-socket")).toBe("[::]:8000");
     expect(value("--harakiri")).toBe("20");
     expect(value("--module")).toBe("shop.wsgi:application");
   });
@@ -225,7 +220,7 @@ describe("the children of a WebApp", () => {
       const c = pod.containers[0];
       expect(c.readinessProbe.httpGet.port).toBe("http");
       expect(c.livenessProbe.httpGet.port).toBe("http");
-      expect(c.lifecycle.preStop.exec.command).toEqual(["sleep", "5"]);
+      expect(c.lifecycle.preStop).toEqual({ sleep: { seconds: 5 } });
       expect(pod.terminationGracePeriodSeconds).toBe(grace);
     }
     const web = byKindName(objects, "Deployment", "shop-web").spec.template.spec.containers[0];
@@ -242,7 +237,10 @@ describe("the children of a WebApp", () => {
     expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 101 });
     expect(c.volumeMounts.some((m: Any) => "subPath" in m)).toBe(false);
-    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({ name: "tmp", emptyDir: {} });
+    expect(pod.volumes.find((v: Any) => v.name === "tmp")).toEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "1064Mi" },
+    });
   });
 
   it("a kept media claim has no ownerReference; a deleted one has", () => {
@@ -454,6 +452,18 @@ describe("warnings for valid but unwise specs", () => {
         m.startsWith("spec.app.replicas"),
       ),
     ).toBe(false);
+  });
+
+  it("trusted proxies that cover every address", () => {
+    for (const everyone of ["0.0.0.0/0", "::/0"]) {
+      const w = warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", everyone] } });
+      expect(w.filter((m) => m.startsWith("spec.web.trustedProxies:"))).toEqual([
+        `spec.web.trustedProxies: ${everyone} trusts every address, so any client can claim any address and https; list only your proxies' networks`,
+      ]);
+    }
+    expect(warningsOf({ app, web: { trustedProxies: ["10.0.0.0/8", "fd00::/8"] } })).not.toContainEqual(
+      expect.stringMatching(/^spec\.web\.trustedProxies/),
+    );
   });
 
   it("a production-grade spec has no warnings", () => {

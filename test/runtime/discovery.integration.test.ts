@@ -77,8 +77,13 @@ describe("the WebApp CRD missing", () => {
     stops.push(() => manager.stop());
     await manager.start();
     await new Promise((r) => setTimeout(r, 1200));
-    const missing = lines.filter((l) => String(l.msg).includes("is not served by this cluster"));
+    const notServed = lines.filter((l) => String(l.msg).includes("is not served by this cluster"));
+    const missing = notServed.filter((l) => l.kind === "WebApp");
     expect(missing).toHaveLength(1);
+    // The optional HTTPRoute (no Gateway API here) is mentioned once too, as information only.
+    expect(notServed.filter((l) => l.kind !== "WebApp").map((l) => [l.kind, l.level])).toEqual([
+      ["HTTPRoute", 30],
+    ]);
     expect(missing[0]!.msg).toContain("WebApp (webapp-operator.dev/v1alpha1)");
     expect(missing[0]!.msg).toContain("kubectl apply --server-side");
     expect(manager.cachesSynced).toBe(false);
@@ -157,6 +162,7 @@ describe("a WebApp whose child kind is not served", () => {
     // Another WebApp without an Ingress is unaffected.
     h.webapp("blog", { app: { image: "registry.example.com/blog:1", module: "app:app" }, web: {} });
     await h.reconciler.reconcile("store/blog");
+    await h.reconciler.reconcile("store/blog"); // its children written, the status follows
     expect(h.condition("blog")?.reason).toBe("RollingOut");
   });
 });

@@ -121,4 +121,33 @@ describe("WorkQueue", () => {
     expect(seen.worked).toBe(1);
     expect(seen.depth).toEqual([1, 0]);
   });
+
+  it("hands out work in flight before new work, and new work before resyncs; a key added sooner moves up", async () => {
+    const q = new WorkQueue();
+    q.add("resync-1", "low");
+    q.add("new-1");
+    q.add("resync-2", "low");
+    q.add("new-2");
+    q.add("in-flight", "high");
+    q.add("resync-2", "high"); // an event arrived for it: no longer just a resync
+    q.add("new-1", "low"); // a lower priority never moves a key down
+    const order: string[] = [];
+    while (q.length > 0) {
+      const k = (await q.get())!;
+      order.push(k);
+      q.done(k);
+    }
+    expect(order).toEqual(["in-flight", "resync-2", "new-1", "new-2", "resync-1"]);
+  });
+
+  it("a key added with a higher priority while being processed comes back in that lane", async () => {
+    const q = new WorkQueue();
+    q.add("a");
+    const a = (await q.get())!;
+    q.add("b");
+    q.add("a", "high");
+    q.done(a);
+    expect(await q.get()).toBe("a");
+    expect(q.length).toBe(1);
+  });
 });

@@ -2,6 +2,8 @@ import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitorin
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { CronJob } from "kubernetes-models/batch/v1/CronJob";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
@@ -13,6 +15,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { validateHttpRoute } from "./gateway-api.js";
 
 type Validatable = { validate(): void };
 // biome-ignore lint/suspicious/noExplicitAny: the models take their own typed shapes; objects here are plain data
@@ -27,6 +30,8 @@ const MODELS: Record<string, ModelClass> = {
   "networking.k8s.io/v1/Ingress": Ingress,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "batch/v1/Job": Job,
+  "batch/v1/CronJob": CronJob,
   // The Helm chart's kinds.
   "v1/ServiceAccount": ServiceAccount,
   "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,
@@ -39,10 +44,15 @@ const MODELS: Record<string, ModelClass> = {
 
 /**
  * Validates an object against the upstream Kubernetes OpenAPI schema of its kind (shipped by
- * kubernetes-models; ServiceMonitor by the Prometheus Operator's CRD schema). Throws with the schema's
+ * kubernetes-models; ServiceMonitor by the Prometheus Operator's CRD schema; HTTPRoute by the Gateway
+ * API's published CRD, through the embedded API server's CRD validation). Throws with the schema's
  * message, or for a kind this project never renders.
  */
 export function validateAgainstKubernetesSchema(obj: { apiVersion: string; kind: string }): void {
+  if (`${obj.apiVersion}/${obj.kind}` === "gateway.networking.k8s.io/v1/HTTPRoute") {
+    validateHttpRoute(obj);
+    return;
+  }
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
   if (!Model) throw new Error(`no upstream schema registered for ${obj.apiVersion} ${obj.kind}`);
   new Model(structuredClone(obj)).validate();

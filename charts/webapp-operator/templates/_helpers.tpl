@@ -61,7 +61,7 @@ more. WebApps are read from watch caches (list, watch; never get); their status 
 the status subresource (patch). Children are watched filtered by the managed-by label (list,
 watch; never get: a namesake made by someone else is refused by the API server itself, which the
 operator reads from the refusal), created and updated by server-side apply (patch, which also
-creates), and pruned (delete). The tiers' pods are watched by the same label (list, watch; never
+creates), and pruned (delete; for migration Jobs, the history beyond the last few). The tiers' pods are watched by the same label (list, watch; never
 written), so a container that cannot run is named in the WebApp's status within seconds. Events are
 created, and repeats folded into one Event (patch). No
 Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, the operator never does.
@@ -93,6 +93,13 @@ Secrets, no CRD writes, no webapps/scale: users and autoscalers scale WebApps, t
   verbs: ["delete", "list", "patch", "watch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses", "networkpolicies"]
+  verbs: ["delete", "list", "patch", "watch"]
+{{- /* Gateway API routes: used only where the Gateway API CRDs are installed (the operator finds them through discovery). */}}
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["delete", "list", "patch", "watch"]
+- apiGroups: ["batch"]
+  resources: ["cronjobs", "jobs"]
   verbs: ["delete", "list", "patch", "watch"]
 {{- end }}
 

@@ -17,10 +17,10 @@ export interface LocalAppCommand {
   env: Record<string, string>;
 }
 
-/** The rendered bind value of each server; anything else means the renderer changed. */
+/** The rendered bind value of each server (IPv4 and IPv6: `[::]`); anything else means the renderer changed. */
 const BIND_RULES: Record<AppServerKind, { flag: string; rendered: RegExp }> = {
-  gunicorn: { flag: "--bind", rendered: /^0\.0\.0\.0:\d+$/ },
-  uwsgi: { flag: "--http-socket", rendered: /^:\d+$/ },
+  gunicorn: { flag: "--bind", rendered: /^(0\.0\.0\.0|\[::\]):\d+$/ },
+  uwsgi: { flag: "--http-socket", rendered: /^(\[::\])?:\d+$/ },
 };
 
 /**

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { withDefault } from "../defaults.js";
 import { dnsSubdomain, httpPath, imageRef, setOf } from "../formats.js";
 import { withRules } from "../rules.js";
-import { env, envFrom, imagePullPolicy, resources } from "./common.js";
+import { autoscalingSpec } from "./autoscaling.js";
+import { commandArg, env, envFrom, imagePullPolicy, resources } from "./common.js";
+import { migrateSpec } from "./migrate.js";
 
 /** `package.module:callable`, the way Gunicorn and uWSGI name a WSGI application. */
 const wsgiModule = z
@@ -19,49 +21,7 @@ const wsgiModule = z
     "The WSGI application, as `package.module:callable` (e.g. shop.wsgi:application or app:app). Required for gunicorn and uwsgi.",
   );
 
-const commandArg = z.string().min(1).max(4096);
-
-export const autoscaling = withRules(
-  z
-    .object({
-      minReplicas: z
-        .number()
-        .int()
-        .min(1)
-        .max(1000)
-        .optional()
-        .describe(withDefault("app.autoscaling.minReplicas", "Fewest app replicas the autoscaler keeps.")),
-      maxReplicas: z.number().int().min(1).max(1000).describe("Most app replicas the autoscaler may run."),
-      targetCPUUtilizationPercentage: z
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe(
-          withDefault(
-            "app.autoscaling.targetCPUUtilizationPercentage",
-            "Average CPU use, in percent of the CPU request, that the autoscaler aims for.",
-          ),
-        ),
-      targetMemoryUtilizationPercentage: z
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe("Average memory use, in percent of the memory request, that the autoscaler aims for."),
-    })
-    .strict(),
-  [
-    {
-      cel: "!has(self.minReplicas) || self.minReplicas <= self.maxReplicas",
-      message: "minReplicas must be less than or equal to maxReplicas",
-      fieldPath: ".minReplicas",
-      holds: (a) => a.minReplicas === undefined || a.minReplicas <= a.maxReplicas,
-    },
-  ],
-).describe(
+export const autoscaling = autoscalingSpec("app", "app replicas").describe(
   "Scale the app tier with a HorizontalPodAutoscaler. While set, the autoscaler owns the replica count and `replicas` is ignored.",
 );
 
@@ -222,6 +182,7 @@ export const appSpec = withRules(
         .strict()
         .optional()
         .describe("The HTTP endpoint the readiness, liveness and startup probes call."),
+      migrate: migrateSpec.optional(),
       runAsUser: z
         .number()
         .int()

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withDefault } from "../defaults.js";
 import { dnsSubdomain, envVarName, quantity } from "../formats.js";
 import { withRules } from "../rules.js";
 
@@ -27,6 +28,16 @@ export const resources = z
   .strict()
   .describe("Compute resources of the tier's main container, as in a Pod spec.");
 export type Resources = z.output<typeof resources>;
+
+/** A Job's retries: how many failed runs it takes before the Job counts as failed. */
+export const backoffLimit = (key: "app.migrate.backoffLimit" | "cronJobs.backoffLimit", text: string) =>
+  z.number().int().min(0).max(10).optional().describe(withDefault(key, text));
+
+/** One argv element: no shell runs it, so it needs no quoting and cannot start a second command. */
+export const commandArg = z.string().min(1).max(4096);
+
+/** A command line as argv (exec form, no shell), e.g. [python, manage.py, migrate, --noinput]. */
+export const commandLine = (description: string) => z.array(commandArg).min(1).max(64).describe(description);
 
 const keyRef = (what: string) =>
   z
@@ -126,3 +137,29 @@ export const envFrom = z
   )
   .max(32)
   .describe("Sources of whole sets of environment variables (ConfigMaps, Secrets).");
+
+/**
+ * The name of a worker or scheduled job: a lowercase DNS label short enough that the child it names
+ * (`<webapp>-worker-<name>`, `<webapp>-cron-<name>`) and its Jobs and pods stay valid names.
+ */
+export const processName = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(30)
+    .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, {
+      message:
+        "must be a lowercase DNS label of at most 30 characters (a-z, 0-9 and '-', starting with a letter)",
+    })
+    .describe(description);
+
+/** A list of named items whose names are unique (checked by the API server and by zod, one message). */
+export function namedList<T extends z.ZodType<{ name: string }>>(item: T, max: number, what: string) {
+  return withRules(z.array(item).max(max), [
+    {
+      cel: "self.all(a, self.exists_one(b, b.name == a.name))",
+      message: `each of the ${what} needs a name of its own: two have the same name`,
+      holds: (xs) => new Set(xs.map((x) => x.name)).size === xs.length,
+    },
+  ]);
+}

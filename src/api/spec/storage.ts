@@ -109,6 +109,12 @@ export const mediaSpec = withRules(
       holds: (m) => (m.claimName !== undefined) !== (m.size !== undefined),
     },
     {
+      cel: "!has(self.mountPath) || !(self.mountPath == '/tmp' || self.mountPath.startsWith('/tmp/'))",
+      message: "media.mountPath cannot be /tmp or below it: the app's scratch volume is mounted there",
+      fieldPath: ".mountPath",
+      holds: (m) => m.mountPath === undefined || !(m.mountPath === "/tmp" || m.mountPath.startsWith("/tmp/")),
+    },
+    {
       cel: "!has(self.urlPath) || self.urlPath != '/'",
       message: "media cannot be served at / (it would hide the app); use a path such as /media/",
       fieldPath: ".urlPath",

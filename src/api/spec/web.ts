@@ -84,7 +84,7 @@ export const webSpec = z
       .describe(
         withDefault(
           "web.trustedProxies",
-          "Proxies in front of NGINX (ingress controller, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are believed, so the app sees the real client address and scheme.",
+          "Proxies in front of NGINX (ingress controller, load balancer) whose X-Forwarded-For and X-Forwarded-Proto are believed, so the app sees the real client address and scheme. Any other peer's are replaced: NGINX tells the app its own view (the peer's address, http). Setting this list, even to [], replaces the default. Listing 0.0.0.0/0 or ::/0 lets any client claim any address and https.",
         ),
       ),
   })

@@ -2,9 +2,12 @@ import { z } from "zod";
 import { DEFAULT_STATIC_URL_PATH, DEFAULTS } from "../defaults.js";
 import { withRules } from "../rules.js";
 import { appSpec } from "./app.js";
-import { ingressSpec, serviceSpec } from "./exposure.js";
+import { cronJobsSpec } from "./cron-jobs.js";
+import { httpRouteSpec, ingressSpec, serviceSpec } from "./exposure.js";
+import { OPERATOR_ANNOTATIONS } from "./ingress-annotations.js";
 import { mediaSpec, staticSpec } from "./storage.js";
 import { webSpec } from "./web.js";
+import { workersSpec } from "./workers.js";
 
 export const webAppSpec = withRules(
   z
@@ -15,6 +18,9 @@ export const webAppSpec = withRules(
       media: mediaSpec.optional(),
       service: serviceSpec.optional(),
       ingress: ingressSpec.optional(),
+      httpRoute: httpRouteSpec.optional(),
+      workers: workersSpec.optional(),
+      cronJobs: cronJobsSpec.optional(),
     })
     .strict(),
   [
@@ -55,6 +61,31 @@ export const webAppSpec = withRules(
         s.media === undefined ||
         (s.static.urlPath ?? DEFAULT_STATIC_URL_PATH) !==
           (s.media.urlPath ?? DEFAULTS["media.urlPath"].value),
+    },
+    {
+      cel: "!has(self.ingress) || !has(self.httpRoute)",
+      message: "set ingress or httpRoute, not both: a WebApp is published through one of them",
+      holds: (s) => s.ingress === undefined || s.httpRoute === undefined,
+    },
+    {
+      cel: `!has(self.web) || !has(self.ingress) || !has(self.ingress.annotations) || !('${OPERATOR_ANNOTATIONS.proxyBodySize}' in self.ingress.annotations)`,
+      message:
+        "set web.clientMaxBodySize instead of the proxy-body-size annotation: the operator carries the web tier's limit to ingress-nginx",
+      fieldPath: ".ingress.annotations",
+      holds: (s) =>
+        s.web === undefined || !(OPERATOR_ANNOTATIONS.proxyBodySize in (s.ingress?.annotations ?? {})),
+    },
+    {
+      cel: "!has(self.workers) || size(self.workers) == 0 || has(self.app)",
+      message: "workers run from the app image with the app's env: workers need app",
+      fieldPath: ".workers",
+      holds: (s) => (s.workers ?? []).length === 0 || s.app !== undefined,
+    },
+    {
+      cel: "!has(self.cronJobs) || size(self.cronJobs) == 0 || has(self.app)",
+      message: "scheduled jobs run from the app image with the app's env: cronJobs need app",
+      fieldPath: ".cronJobs",
+      holds: (s) => (s.cronJobs ?? []).length === 0 || s.app !== undefined,
     },
   ],
 ).describe("Desired state of a Python web app: NGINX in front of WSGI app servers.");

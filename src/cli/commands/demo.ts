@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { PatchStrategy } from "@kubernetes/client-node";
 import { pino } from "pino";
+import { parseWebApp, publicHosts, resolveSpec } from "../../api/index.js";
 import { WEBAPP_TYPE } from "../../controller/webapp-controller.js";
-import type { KubeClient } from "../../kube/client.js";
+import { type KubeClient, PatchStrategy } from "../../kube/client.js";
 import { isConflict } from "../../kube/errors.js";
 import { Kinds, type KubeObject, type ResourceType, resourcePath } from "../../kube/resources.js";
 import { ALL_CHILD_KINDS } from "../../render/index.js";
@@ -207,9 +207,13 @@ async function demo(args: string[], io: CommandIO): Promise<number> {
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  for (const type of [WEBAPP_TYPE, ...ALL_CHILD_KINDS, ...(runsPods ? [Kinds.Pod] : [])]) {
+  await printGet(client, io, WEBAPP_TYPE, namespace);
+  for (const type of ALL_CHILD_KINDS) {
+    // Optional kinds (Gateway API routes) are not served by the demo's cluster: nothing to list.
+    if (type.optional && !(await client.servedKinds(type.apiVersion)).has(type.kind)) continue;
     await printGet(client, io, type, namespace);
   }
+  if (runsPods) await printGet(client, io, Kinds.Pod, namespace);
   if (runsPods) await printUrls(env.cluster, client, io, namespace);
 
   if (flags.bool("exit-when-ready")) {
@@ -245,10 +249,13 @@ async function printUrls(
   const { items } = await client.list(WEBAPP_TYPE, namespace);
   io.stdout.write("\nWhere each WebApp answers on this machine (through its entry Service):\n");
   for (const wa of items) {
-    const spec = wa.spec as { ingress?: { host?: string }; service?: { port?: number } };
-    const address = await cluster.serviceAddress(namespace, wa.metadata.name, spec.service?.port ?? 80);
+    const parsed = parseWebApp({ ...wa, status: undefined });
+    if (!parsed.ok) continue;
+    const spec = resolveSpec(parsed.webapp.spec);
+    const address = await cluster.serviceAddress(namespace, wa.metadata.name, spec.service.port);
     const url = `http://${address.host}:${address.port}/`;
-    const host = spec.ingress?.host;
+    // The host its Ingress or route serves, which the app may check (Django's ALLOWED_HOSTS).
+    const host = publicHosts(spec).find((h) => !h.host.startsWith("*."))?.host;
     io.stdout.write(
       `  ${wa.metadata.name.padEnd(16)} ${url}${host ? `   (Host: ${host}: curl -H 'Host: ${host}' ${url})` : ""}\n`,
     );

@@ -101,9 +101,9 @@ async function run(args: string[], _io: CommandIO): Promise<number> {
   }
 
   const log = createLogger(level);
-  let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  let kubeConfig: Awaited<ReturnType<typeof loadKubeConfig>>;
   try {
-    kubeConfig = loadKubeConfig({ kubeconfig: flags.get("kubeconfig"), context: flags.get("context") });
+    kubeConfig = await loadKubeConfig({ kubeconfig: flags.get("kubeconfig"), context: flags.get("context") });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

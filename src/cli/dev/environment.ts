@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../../api/kube-object.js";
 import { createOperator, WEBAPP_TYPE } from "../../controller/webapp-controller.js";
 import { KubeClient } from "../../kube/client.js";
+import { type Connection, loadConnection } from "../../kube/connection.js";
 import { isConflict } from "../../kube/errors.js";
 import { Kinds } from "../../kube/resources.js";
 import type { Manager, ManagerOptions } from "../../runtime/manager.js";
@@ -36,7 +36,8 @@ export interface DevEnvironmentOptions {
 
 export interface DevEnvironment {
   cluster: DevCluster;
-  kc: KubeConfig;
+  /** How to reach the cluster as its admin. */
+  kc: Connection;
   kubeconfigPath: string;
   /** A client that is not the operator (its requests carry another user agent). */
   client: KubeClient;
@@ -78,8 +79,7 @@ export async function startDevEnvironment(opts: DevEnvironmentOptions = {}): Pro
   const tempDir = opts.kubeconfigPath ? undefined : mkdtempSync(join(tmpdir(), "webapp-operator-env-"));
   const kubeconfigPath = opts.kubeconfigPath ?? join(tempDir!, "kubeconfig");
   await cluster.writeKubeconfig(kubeconfigPath);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
+  const kc = await loadConnection({ kubeconfig: kubeconfigPath });
   const client = new KubeClient(kc, undefined, opts.userAgent ?? "webapp-operator-dev");
   const managers: Manager[] = [];
   try {

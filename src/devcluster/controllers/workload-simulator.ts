@@ -1,8 +1,9 @@
 /**
- * Stands in for the deployment controller, kubelets, the HPA controller and volume binding: fills in
- * Deployment status (observedGeneration, replicas, updated/ready/available, conditions) after a delay,
- * fails a named Deployment's rollout on request, keeps HPA targets within bounds and reports HPA status,
- * and binds PersistentVolumeClaims.
+ * Stands in for the deployment controller, the Job controller, kubelets, the HPA controller and volume
+ * binding: fills in Deployment status (observedGeneration, replicas, updated/ready/available,
+ * conditions) after a delay, fails a named Deployment's rollout on request, finishes Jobs after the
+ * same delay (succeeded, or failed or held as a test chooses), keeps HPA targets within bounds and
+ * reports HPA status, and binds PersistentVolumeClaims.
  */
 import { ApiError } from "../errors.js";
 import type { ResourceRegistry } from "../storage/registry.js";
@@ -16,6 +17,10 @@ import { WorkQueue } from "./work-queue.js";
 const DEPLOYMENTS = "apps/deployments";
 const HPAS = "autoscaling/horizontalpodautoscalers";
 const PVCS = "/persistentvolumeclaims";
+const JOBS = "batch/jobs";
+
+/** How a simulated Job ends once its delay has passed: `wait` keeps it running until told otherwise. */
+export type JobOutcome = "succeed" | "fail" | "wait";
 
 export interface SimulatorOptions {
   enabled: boolean;
@@ -61,6 +66,7 @@ export class WorkloadSimulator {
   private readonly ctx = systemContext("system:kube-controller-manager", "kube-controller-manager");
   /** Deployments whose new spec has been observed and now wait for their pods to become ready. */
   private readonly rollingSince = new Map<string, number>();
+  private jobOutcome: (job: KubeObject) => JobOutcome = () => "succeed";
 
   constructor(
     private readonly store: Store,
@@ -87,6 +93,13 @@ export class WorkloadSimulator {
   recoverRollout(namespace: string, name: string): void {
     this.failing.delete(`${namespace}/${name}`);
     this.queue.add(`${DEPLOYMENTS}|${namespace}/${name}`);
+  }
+
+  /** Decides how Jobs end from now on (all succeed by default); Jobs still running are looked at again. */
+  setJobOutcome(outcome: (job: KubeObject) => JobOutcome): void {
+    this.jobOutcome = outcome;
+    for (const job of this.store.list(JOBS))
+      this.queue.add(`${JOBS}|${job.metadata.namespace}/${job.metadata.name}`);
   }
 
   private onEvent(e: StoredEvent): void {
@@ -117,6 +130,7 @@ export class WorkloadSimulator {
     if (storageKey === DEPLOYMENTS) this.deployment(obj, key);
     else if (storageKey === HPAS) this.hpa(obj);
     else if (storageKey === PVCS) this.pvc(obj);
+    else if (storageKey === JOBS) this.job(obj, item);
   }
 
   private writeStatus(storageKey: string, obj: KubeObject, status: JsonObject): void {
@@ -300,6 +314,50 @@ export class WorkloadSimulator {
     if (desired !== current) status.lastScaleTime = nowTimestamp();
     else if (prev.lastScaleTime) status.lastScaleTime = prev.lastScaleTime;
     this.writeStatus(HPAS, h, status);
+  }
+
+  /** Started at once, finished (with the 1.31+ conditions) once the delay has passed. */
+  private job(j: KubeObject, item: string): void {
+    const prev = isObject(j.status) ? j.status : {};
+    const conditions = Array.isArray(prev.conditions) ? prev.conditions : [];
+    if (conditions.some((c) => isObject(c) && (c.type === "Complete" || c.type === "Failed"))) return;
+    const started = typeof prev.startTime === "string" ? prev.startTime : nowTimestamp();
+    const waited = Date.now() - Date.parse(started);
+    const outcome = waited >= this.options.readyDelayMs ? this.jobOutcome(j) : "wait";
+    if (outcome === "wait") {
+      this.writeStatus(JOBS, j, { ...prev, startTime: started, active: 1 });
+      if (waited < this.options.readyDelayMs) this.queue.add(item, this.options.readyDelayMs - waited);
+      return;
+    }
+    const spec = isObject(j.spec) ? j.spec : {};
+    const finished = (type: string, reason: string, message: string) => [
+      condition(type === "Complete" ? "SuccessCriteriaMet" : "FailureTarget", "True", reason, message, []),
+      condition(type, "True", reason, message, []),
+    ];
+    this.writeStatus(
+      JOBS,
+      j,
+      outcome === "succeed"
+        ? {
+            startTime: started,
+            completionTime: nowTimestamp(),
+            succeeded: 1,
+            conditions: finished(
+              "Complete",
+              "CompletionsReached",
+              "Reached expected number of succeeded pods",
+            ),
+          }
+        : {
+            startTime: started,
+            failed: num(spec.backoffLimit, 6) + 1,
+            conditions: finished(
+              "Failed",
+              "BackoffLimitExceeded",
+              "Job has reached the specified backoff limit",
+            ),
+          },
+    );
   }
 
   private pvc(p: KubeObject): void {

@@ -23,7 +23,7 @@ import { combine, fieldMatcher, labelMatcher } from "../schemas/selectors.js";
 import type { ResourceRegistry } from "../storage/registry.js";
 import { groupVersion, type ResourceType } from "../storage/resource-type.js";
 import type { WatchHub } from "../storage/watch.js";
-import { isObject, type JsonObject, type KubeObject, type UserInfo } from "../types.js";
+import { isObject, type JsonObject, type KubeObject, parseYamlOrJson, type UserInfo } from "../types.js";
 import type {
   DeleteOptions,
   FieldValidation,
@@ -308,7 +308,7 @@ export class ApiServerHandler {
       throw unsupportedMediaType(contentType, ["application/json", "application/yaml"]);
     if (!raw.trim()) throw badRequest("the body of the request is empty");
     try {
-      if (contentType?.includes("yaml")) return yaml.load(raw);
+      if (contentType?.includes("yaml")) return parseYamlOrJson(raw, yaml.load);
       return JSON.parse(raw);
     } catch (e) {
       throw badRequest(`error decoding the request body: ${(e as Error).message}`);

@@ -21,6 +21,8 @@ export class RequestStats {
   byUserAgent: Record<string, number> = {};
   /** "verb resource" -> count, e.g. "patch deployments". */
   byVerbResource: Record<string, number> = {};
+  /** user agent -> "verb resource" -> count: one client's requests, e.g. the operator's. */
+  byUserAgentVerbResource: Record<string, Record<string, number>> = {};
 
   record(r: RequestRecord): void {
     this.total++;
@@ -30,6 +32,8 @@ export class RequestStats {
     bump(this.byResource, r.resource);
     bump(this.byUserAgent, r.userAgent);
     bump(this.byVerbResource, `${r.verb} ${r.resource}`);
+    this.byUserAgentVerbResource[r.userAgent] ??= {};
+    bump(this.byUserAgentVerbResource[r.userAgent]!, `${r.verb} ${r.resource}`);
   }
 
   count(verb: string, resource?: string): number {
@@ -46,6 +50,7 @@ export class RequestStats {
     this.byResource = {};
     this.byUserAgent = {};
     this.byVerbResource = {};
+    this.byUserAgentVerbResource = {};
   }
 
   snapshot() {
@@ -57,6 +62,9 @@ export class RequestStats {
       byResource: { ...this.byResource },
       byUserAgent: { ...this.byUserAgent },
       byVerbResource: { ...this.byVerbResource },
+      byUserAgentVerbResource: Object.fromEntries(
+        Object.entries(this.byUserAgentVerbResource).map(([ua, m]) => [ua, { ...m }]),
+      ),
     };
   }
 }

@@ -4,6 +4,8 @@
  *
  *   images:
  *     - repository: nginxinc/nginx-unprivileged     # matches any tag or digest
+ *     - repository: registry.example.com/shop       # with `tag`, only that tag (preferred over an
+ *       tag: "2.0.0"                                # entry without one): another version's files
  *       filesystem: { /etc/nginx: /etc/nginx }      # container path -> host path (the image's files)
  *       programs: { nginx: /usr/sbin/nginx }        # what a command may run
  *       stopSignal: SIGQUIT                         # the image's STOPSIGNAL
@@ -33,6 +35,8 @@ export interface ImageBuildStep {
 export interface ImageDefinition {
   /** Normalized repository (`docker.io/library/nginx` for `nginx`). */
   repository: string;
+  /** Only this tag of the repository; absent for any tag. */
+  tag?: string;
   workingDir?: string;
   /** Container path -> absolute host path. */
   filesystem: Record<string, string>;
@@ -53,6 +57,13 @@ export interface ImageMap {
 }
 
 export class ImageMapError extends Error {}
+
+/** The tag of an image reference (`1.27` of `nginx:1.27`), undefined when it has none. */
+export function tagOf(image: string): string | undefined {
+  const ref = image.trim().split("@")[0] ?? "";
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/") ? ref.slice(colon + 1) : undefined;
+}
 
 /** `nginx:1.27` -> `docker.io/library/nginx`, `a/b:1` -> `docker.io/a/b`, digests and tags dropped. */
 export function repositoryOf(image: string): string {
@@ -101,6 +112,7 @@ function parseImage(raw: unknown, i: number, baseDir: string): ImageDefinition {
   if (!isObject(raw)) throw new ImageMapError(`${field} must be a mapping`);
   const known = new Set([
     "repository",
+    "tag",
     "workingDir",
     "filesystem",
     "programs",
@@ -160,6 +172,11 @@ function parseImage(raw: unknown, i: number, baseDir: string): ImageDefinition {
     cmd: stringList(raw.command, `${field}.command`),
     build,
   };
+  if (raw.tag !== undefined) {
+    if (typeof raw.tag !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(raw.tag))
+      throw new ImageMapError(`${field}.tag must be an image tag such as 2.0.0`);
+    def.tag = raw.tag;
+  }
   if (typeof raw.workingDir === "string")
     def.workingDir = containerPath(raw.workingDir, `${field}.workingDir`);
   if (stopSignal) def.stopSignal = stopSignal;
@@ -188,10 +205,21 @@ export function loadImageMap(path: string): ImageMap {
   }
 }
 
-/** The definition standing for an image reference, or undefined (the image cannot be pulled). */
+/**
+ * The definition standing for an image reference, or undefined (the image cannot be pulled): the
+ * entry of its repository and tag, else the repository's entry for any tag.
+ */
 export function findImage(map: ImageMap, image: string): ImageDefinition | undefined {
   const repo = repositoryOf(image);
-  return map.images.find((d) => d.repository === repo);
+  const tag = tagOf(image);
+  const ofRepo = map.images.filter((d) => d.repository === repo);
+  return ofRepo.find((d) => d.tag !== undefined && d.tag === tag) ?? ofRepo.find((d) => d.tag === undefined);
+}
+
+/** What the node caches a pull under: the repository, and the tag when the map has an entry for it. */
+export function pullKey(map: ImageMap, image: string): string {
+  const def = findImage(map, image);
+  return def?.tag ? `${def.repository}:${def.tag}` : repositoryOf(image);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { findImage, type ImageDefinition, type ImageMap, repositoryOf } from "./image-map.js";
+import { findImage, type ImageDefinition, type ImageMap, pullKey, repositoryOf } from "./image-map.js";
 import { spawnGroup } from "./process-group.js";
 import { localProcess, PathMap, type PathMapping } from "./translate/index.js";
 
@@ -54,11 +54,11 @@ export class ImagePuller {
 
   /** Whether the image was pulled before on this node (imagePullPolicy IfNotPresent skips the pull). */
   isPresent(image: string): boolean {
-    return this.pulled.has(repositoryOf(image));
+    return this.pulled.has(pullKey(this.map, image));
   }
 
   pull(image: string): Promise<PulledImage> {
-    const repo = repositoryOf(image);
+    const repo = pullKey(this.map, image);
     let pending = this.pulls.get(repo);
     if (!pending) {
       pending = this.doPull(image);

@@ -28,7 +28,15 @@ import type { ResourceRegistry } from "../storage/registry.js";
 import { groupVersion, type ResourceType } from "../storage/resource-type.js";
 import type { Store } from "../storage/store.js";
 import { nowTimestamp } from "../time-format.js";
-import { deepClone, deepEqual, isObject, type JsonObject, type KubeObject, type UserInfo } from "../types.js";
+import {
+  deepClone,
+  deepEqual,
+  isObject,
+  type JsonObject,
+  type KubeObject,
+  parseYamlOrJson,
+  type UserInfo,
+} from "../types.js";
 import { serverSideApply } from "./apply.js";
 import type { FieldScope } from "./fieldset.js";
 import { applyJsonPatch, JsonPatchError } from "./json-patch.js";
@@ -496,7 +504,7 @@ export class Operations {
       throw badRequest("PATCH with application/apply-patch+yaml requires the fieldManager query parameter");
     let doc: unknown;
     try {
-      doc = yaml.load(rawBody);
+      doc = parseYamlOrJson(rawBody, yaml.load);
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
@@ -723,7 +731,10 @@ export class Operations {
       const type = change.contentType.split(";")[0]!.trim();
       let doc: unknown;
       try {
-        doc = type === PATCH_TYPES.apply ? yaml.load(change.rawBody) : JSON.parse(change.rawBody);
+        doc =
+          type === PATCH_TYPES.apply
+            ? parseYamlOrJson(change.rawBody, yaml.load)
+            : JSON.parse(change.rawBody);
       } catch (e) {
         throw badRequest(`error decoding patch: ${(e as Error).message}`);
       }

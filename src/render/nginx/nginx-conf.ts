@@ -1,5 +1,7 @@
 import { cpuCores } from "../../api/formats.js";
 import type { ResolvedMedia, ResolvedStatic, ResolvedWeb } from "../../api/resolve.js";
+import { REQUEST_LIMITS } from "../request-limits.js";
+import { UPSTREAM_KEEPALIVE } from "../upstream-keepalive.js";
 import { type Arg, block, comment, d, entry, literal, type Node, serialize } from "./conf.js";
 import { NGINX_HEALTH_PATH, NGINX_PATHS, UPSTREAM_NAME, WEB_PORT } from "./paths.js";
 
@@ -7,8 +9,11 @@ export interface NginxConfInput {
   /** `namespace/name` of the WebApp, for the header comment. */
   webapp: string;
   web: ResolvedWeb;
-  /** `host:port` of the app Service; absent for a static-only site. */
-  upstream?: { server: string; keepalive: boolean };
+  /**
+   * `host:port` of the app Service (its cluster IP, or its DNS name when `resolvedByNginx`);
+   * absent for a static-only site.
+   */
+  upstream?: { server: string; resolvedByNginx: boolean; keepalive: boolean };
   static?: ResolvedStatic;
   media?: ResolvedMedia;
 }
@@ -33,6 +38,18 @@ const LOG_FORMAT = literal(
     '"upstream_time":"$upstream_response_time","user_agent":"$http_user_agent","referer":"$http_referer"}',
 );
 
+/**
+ * Room for idle and slow clients. Every listener of a worker shares its connections, so a separate
+ * health listener would not keep probes answering once they are used up; what does is room to spare
+ * (an idle connection costs NGINX a few kilobytes) and dropping clients that stall.
+ */
+const SLOW_CLIENTS = {
+  workerConnections: 16_384,
+  headerTimeoutSeconds: 10,
+  bodyTimeoutSeconds: 20,
+  sendTimeoutSeconds: 20,
+} as const;
+
 /** The scheme the app is told about: the client's, believed only from a trusted proxy and only http/https. */
 const FORWARDED_PROTO = "$webapp_forwarded_proto";
 
@@ -44,13 +61,32 @@ export function renderNginxConf(input: NginxConfInput): string {
     d("server_tokens", "off"),
     d("sendfile", "on"),
     d("tcp_nopush", "on"),
+    // Slow clients: a client that stops sending its request line and headers, its body, or stops
+    // reading the answer is dropped after these, not after NGINX's default minute, and its memory is
+    // freed at once. The keep-alive timeout stays longer than the 60 s idle timeout of the usual
+    // ingress controllers and load balancers, so they never reuse a connection NGINX is closing.
+    d("client_header_timeout", `${SLOW_CLIENTS.headerTimeoutSeconds}s`),
+    d("client_body_timeout", `${SLOW_CLIENTS.bodyTimeoutSeconds}s`),
+    d("send_timeout", `${SLOW_CLIENTS.sendTimeoutSeconds}s`),
+    d("reset_timedout_connection", "on"),
     d("keepalive_timeout", "65s"),
+    d("keepalive_requests", 1000),
+    // Redirects NGINX makes itself (a directory without its slash) carry only the path, so the
+    // client keeps the scheme, host and port it used; an absolute one would name port 8080 and http.
+    d("absolute_redirect", "off"),
     ...tempPaths(),
     d("log_format", "webapp", "escape=json", LOG_FORMAT),
     d("access_log", "/dev/stdout", "webapp"),
     d("client_max_body_size", web.clientMaxBodySize),
+    // The request line and each header must fit one of these buffers, all headers together four:
+    // NGINX answers 414 or 400 beyond that, and the app servers are set to accept anything within.
+    d(
+      "large_client_header_buffers",
+      REQUEST_LIMITS.nginxHeaderBuffers,
+      `${REQUEST_LIMITS.nginxHeaderBufferKiB}k`,
+    ),
     ...gzip(web.gzip),
-    ...clientAddress(web.trustedProxies),
+    ...clientAddress(web.trustedProxies, web.forwardedProtoFromAnyPeer),
     ...(web.websockets ? websocketMap() : []),
   ];
   if (input.upstream) {
@@ -58,7 +94,14 @@ export function renderNginxConf(input: NginxConfInput): string {
       block(
         "upstream",
         [UPSTREAM_NAME],
-        [d("server", input.upstream.server), input.upstream.keepalive && d("keepalive", 32)],
+        [
+          d("server", input.upstream.server),
+          input.upstream.resolvedByNginx &&
+            comment(
+              "Rendered offline: NGINX resolves the name above once, at start. The operator writes the Service's cluster IP instead.",
+            ),
+          ...(input.upstream.keepalive ? upstreamKeepalive() : []),
+        ],
       ),
     );
   }
@@ -71,7 +114,9 @@ export function renderNginxConf(input: NginxConfInput): string {
     // `stderr` writes to fd 2 itself; /dev/stderr cannot be opened when fd 2 is a socket.
     d("error_log", "stderr", "warn"),
     d("daemon", "off"),
-    block("events", [], [d("worker_connections", 4096)]),
+    // Each proxied request holds two descriptors (client and app), so twice the connections.
+    d("worker_rlimit_nofile", 2 * SLOW_CLIENTS.workerConnections),
+    block("events", [], [d("worker_connections", SLOW_CLIENTS.workerConnections)]),
     block("http", [], http),
   ];
   return serialize(conf);
@@ -116,7 +161,18 @@ function gzip(on: boolean): Node[] {
  * X-Forwarded-For then ends with the resolved client rather than the trusted proxy, so the app always
  * trusts exactly one hop (NGINX), however many proxies stand in front.
  */
-function clientAddress(trusted: string[]): Node[] {
+function clientAddress(trusted: string[], protoFromAnyPeer: boolean): Node[] {
+  if (trusted.length === 0 && protoFromAnyPeer) {
+    // Behind the WebApp's own TLS Ingress with a ClusterIP entry Service: every peer is in the
+    // cluster, so the scheme alone is believed from any of them; the client address is not.
+    return [
+      block(
+        "map",
+        ["$http_x_forwarded_proto", FORWARDED_PROTO],
+        [entry("default", "$scheme"), entry("https", "https"), entry("http", "http")],
+      ),
+    ];
+  }
   if (trusted.length === 0) {
     return [block("map", ["$scheme", FORWARDED_PROTO], [entry("default", "$scheme")])];
   }
@@ -134,6 +190,17 @@ function clientAddress(trusted: string[]): Node[] {
       ["$webapp_trusted_peer:$http_x_forwarded_proto", FORWARDED_PROTO],
       [entry("default", "$scheme"), entry("1:https", "https"), entry("1:http", "http")],
     ),
+  ];
+}
+
+/** Idle connections to the app server kept for reuse (see upstream-keepalive.ts for when and why). */
+function upstreamKeepalive(): Node[] {
+  const k = UPSTREAM_KEEPALIVE;
+  return [
+    d("keepalive", k.idleConnections),
+    d("keepalive_timeout", `${k.nginxIdleSeconds}s`),
+    d("keepalive_time", `${k.connectionLifetimeSeconds}s`),
+    d("keepalive_requests", k.requestsPerConnection),
   ];
 }
 
@@ -168,7 +235,12 @@ function server(input: NginxConfInput): Node {
         block(
           "location",
           ["/"],
-          [d("root", NGINX_PATHS.staticRoot), ...cacheFor(st.maxAgeSeconds), d("try_files", "$uri", "@app")],
+          [
+            d("root", NGINX_PATHS.staticRoot),
+            ...cacheFor(st.maxAgeSeconds),
+            d("try_files", "$uri", "@app"),
+            refuseDotPaths(),
+          ],
         ),
         block("location", ["@app"], proxy(input)),
       );
@@ -185,6 +257,7 @@ function server(input: NginxConfInput): Node {
           d("index", "index.html"),
           ...cacheFor(st.maxAgeSeconds),
           d("try_files", "$uri", "$uri/", "=404"),
+          refuseDotPaths(),
         ],
       ),
     );
@@ -192,13 +265,38 @@ function server(input: NginxConfInput): Node {
     locations.push(block("location", ["/"], [d("return", 404)]));
   }
 
-  return block("server", [], [d("listen", WEB_PORT, "default_server"), d("server_name", "_"), ...locations]);
+  return block(
+    "server",
+    [],
+    [
+      // IPv4 and IPv6, for single-stack clusters of either family and dual-stack ones. Binding the IPv6
+      // wildcard works in a pod whose IPv6 is switched off too; only a node whose kernel has no IPv6 at
+      // all (booted with ipv6.disable=1) cannot run it.
+      d("listen", WEB_PORT, "default_server"),
+      d("listen", `[::]:${WEB_PORT}`, "default_server"),
+      d("server_name", "_"),
+      ...locations,
+    ],
+  );
 }
 
 /** A prefix location served from a directory. `^~` keeps any regex location from taking these URLs. */
 function filesLocation(urlPath: string, dir: string, headers: Node[]): Node {
   // Both the prefix and the alias end in '/', which rules out the alias path-traversal mistake.
-  return block("location", ["^~", urlPath], [d("alias", `${dir}/`), ...headers, d("access_log", "off")]);
+  return block(
+    "location",
+    ["^~", urlPath],
+    [d("alias", `${dir}/`), ...headers, d("access_log", "off"), refuseDotPaths()],
+  );
+}
+
+/**
+ * Hidden files and folders (`.git/`, `.env`) that a careless image build leaves among the files are
+ * never served, except `/.well-known/` (ACME challenges, security.txt). NGINX matches the decoded,
+ * normalized path, so `%2e` and `..` cannot get around it. `[.]` rather than `\.`: the writer refuses backslashes.
+ */
+function refuseDotPaths(): Node {
+  return block("location", ["~", "/[.](?!well-known/)"], [d("return", 404)]);
 }
 
 function cacheFor(maxAgeSeconds: number): Node[] {

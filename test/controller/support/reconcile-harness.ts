@@ -82,8 +82,15 @@ export function reconcileHarness(
         }
         writes.push(`apply ${type.kind}/${body.metadata.name}`);
         const managers = new Set([...(existing ? ownersOf(existing) : []), FIELD_MANAGER]);
+        const spec = structuredClone(body.spec) as Record<string, unknown> | undefined;
+        // The API server gives every Service a cluster IP (the web tier proxies to it).
+        if (type.kind === "Service" && spec && !spec.clusterIP) {
+          spec.clusterIP =
+            (existing?.spec as { clusterIP?: string } | undefined)?.clusterIP ?? `10.96.0.${rv % 250}`;
+        }
         const stored = {
           ...structuredClone(body),
+          ...(spec ? { spec } : {}),
           metadata: {
             ...structuredClone(body.metadata),
             uid: existing?.metadata.uid ?? `uid-${rv}`,

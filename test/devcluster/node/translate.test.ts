@@ -1,7 +1,14 @@
 // The translation from a container to a local process: paths, listen addresses, Service names, NGINX's
 // config, the program and its environment. Pure functions, so every rule is checked here on its own.
 import { describe, expect, it } from "vitest";
-import { type ImageDefinition, parseImageMap, repositoryOf } from "../../../src/devcluster/node/image-map.js";
+import {
+  findImage,
+  type ImageDefinition,
+  parseImageMap,
+  pullKey,
+  repositoryOf,
+  tagOf,
+} from "../../../src/devcluster/node/image-map.js";
 import {
   type CommandTranslation,
   ExecNotFoundError,
@@ -92,6 +99,31 @@ describe("image references", () => {
     );
     expect(repositoryOf("registry.example.com/flask-demo:1.0.0")).toBe("registry.example.com/flask-demo");
     expect(repositoryOf("localhost:5000/app@sha256:abc")).toBe("localhost:5000/app");
+  });
+
+  it("an entry with a tag stands for that tag only, before the repository's entry for any tag", () => {
+    const map = parseImageMap(
+      {
+        images: [
+          { repository: "registry.example.com/shop", filesystem: { "/app": "/srv/shop" } },
+          { repository: "registry.example.com/shop", tag: "2.0.0", filesystem: { "/app": "/srv/shop-2" } },
+        ],
+      },
+      "/",
+    );
+    const appDir = (image: string) => findImage(map, image)?.filesystem["/app"];
+    expect(appDir("registry.example.com/shop:2.0.0")).toBe("/srv/shop-2");
+    expect(appDir("registry.example.com/shop:1.0.0")).toBe("/srv/shop");
+    expect(appDir("registry.example.com/shop")).toBe("/srv/shop");
+    expect(appDir("registry.example.com/other:2.0.0")).toBeUndefined();
+    // Pulled once per entry: the two tags are two images on the node.
+    expect(pullKey(map, "registry.example.com/shop:2.0.0")).toBe("registry.example.com/shop:2.0.0");
+    expect(pullKey(map, "registry.example.com/shop:1.0.0")).toBe("registry.example.com/shop");
+    expect(tagOf("localhost:5000/app:v1@sha256:abc")).toBe("v1");
+    expect(tagOf("localhost:5000/app")).toBeUndefined();
+    expect(() => parseImageMap({ images: [{ repository: "a", tag: "not a tag" }] }, "/")).toThrow(
+      "images[0].tag must be an image tag",
+    );
   });
 
   it("refuses an image map field it does not know, naming it", () => {

@@ -4,7 +4,9 @@
  * shapes the operator produces, not against hand-written guesses.
  */
 import type { WebAppStatus } from "../../../src/api/index.js";
+import { observeMigration } from "../../../src/controller/migration-status.js";
 import { computeStatus, invalidSpecStatus, observeTier } from "../../../src/controller/status.js";
+import type { Migration } from "../../../src/controller/version-gate.js";
 import type { KubeObject } from "../../../src/kube/resources.js";
 
 const NOW = "2026-01-15T10:00:00Z";
@@ -75,9 +77,24 @@ const readyTiers = () => [
 function status(
   generation: number,
   tiers: ReturnType<typeof readyTiers>,
-  extra: { applyErrors?: string[]; warnings?: string[]; previous?: WebAppStatus; now?: string } = {},
+  extra: {
+    applyErrors?: string[];
+    warnings?: string[];
+    previous?: WebAppStatus;
+    now?: string;
+    migration?: Partial<Migration>;
+  } = {},
 ): WebAppStatus {
+  const migration: Migration | undefined = extra.migration && {
+    version: "5f1c2b9a7e",
+    job: "shop-migrate-5f1c2b9a7e",
+    state: "Running",
+    runningVersion: "0a9e3d1c4b",
+    cancelled: [],
+    ...extra.migration,
+  };
   return computeStatus({
+    ...(migration ? { migration: observeMigration(migration, [], "shop") } : {}),
     generation,
     previous: extra.previous,
     tiers,
@@ -143,6 +160,21 @@ export const SCENARIOS = {
       applyErrors: [
         'Ingress shop: admission webhook "validate.nginx.ingress.kubernetes.io" denied the request',
       ],
+    }),
+  ),
+  "new version migrating its database (the previous version serves)": webapp(
+    2,
+    status(2, readyTiers(), { previous: ready, now: LATER, migration: {} }),
+  ),
+  "migration failed (the previous version serves)": webapp(
+    2,
+    status(2, readyTiers(), {
+      previous: ready,
+      now: LATER,
+      migration: {
+        state: "Failed",
+        failure: { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" },
+      },
     }),
   ),
   "invalid spec (children left as they were)": webapp(

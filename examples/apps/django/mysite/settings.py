@@ -8,6 +8,7 @@ as a Kubernetes Deployment sets them).
   STATIC_URL     default /static/ (must match the web tier's static URL path)
   MEDIA_ROOT     uploads folder; default ./media
   MEDIA_URL      default /media/
+  DATABASE_PATH  a SQLite file; without it the app has no database (and /api/heartbeats answers 503)
 
 Works on Django 3.2 (Debian 12's python3-django) and on 4.2 and later.
 """
@@ -98,8 +99,18 @@ TEMPLATES = [
     },
 ]
 
-# No models, so no database: the app starts without migrations or a DB server.
-DATABASES = {}
+# The sample needs no database server: SQLite when DATABASE_PATH is set (a shared volume in a cluster,
+# e.g. a folder on the uploads volume that NGINX does not serve), none otherwise. `manage.py migrate`
+# creates the tables; a real app points this at PostgreSQL or MySQL.
+DATABASE_PATH = os.environ.get("DATABASE_PATH", "").strip()
+if DATABASE_PATH:
+    os.makedirs(os.path.dirname(os.path.abspath(DATABASE_PATH)), exist_ok=True)
+    # A writer waits up to 20 s for another (the worker, a migration) rather than failing.
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATABASE_PATH, "OPTIONS": {"timeout": 20}}
+    }
+else:
+    DATABASES = {}
 
 USE_TZ = True
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("slow", views.slow, name="slow"),
     path("upload", views.upload, name="upload"),
     path("media-uploads/<str:name>", views.media_upload, name="media-upload"),
+    path("api/heartbeats", views.heartbeats, name="heartbeats"),
     # /healthz is answered by pages.health.HealthCheckMiddleware before any Host check.
 ]

@@ -1,6 +1,7 @@
 import os
 import time
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import JsonResponse
@@ -9,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from .middleware import INSTANCE
+from .models import Heartbeat
 
 SLOW_MAX_MS = 60_000
 UPLOAD_CHUNK = 64 * 1024
@@ -92,3 +94,12 @@ def media_upload(request, name):
     # The storage cleans the name and picks a new one rather than overwrite an existing file.
     saved = default_storage.save(f"uploads/{name}", ContentFile(request.body))
     return JsonResponse({"name": saved, "url": default_storage.url(saved), "bytes": default_storage.size(saved)})
+
+
+@require_GET
+def heartbeats(request):
+    """What the workers wrote (`manage.py worker`), every column of the table as this version knows it."""
+    if not settings.DATABASE_PATH:
+        return JsonResponse({"error": "no database: set DATABASE_PATH"}, status=503)
+    rows = list(Heartbeat.objects.order_by("worker").values())
+    return JsonResponse({"instance": INSTANCE, "heartbeats": rows})

@@ -1,0 +1,55 @@
+import { type FieldError, parseWebApp, type WebApp } from "../api/index.js";
+import type { KubeObject } from "../api/kube-object.js";
+import { type RenderInputs, type RenderResult, render } from "../render/index.js";
+
+/**
+ * Validation and rendering, done once per WebApp spec: a WebApp is reconciled several times while its
+ * children converge (each child event, the periodic resync), and its spec (so its render, which is
+ * pure) changes only with its generation and its inputs from the cluster (the app Service's address).
+ * The rendered objects keep their identity between reconciles, which also lets the comparison with the live children be remembered (diff.ts).
+ */
+/** A valid spec's children, or what is wrong with the spec. */
+export type Rendering =
+  | {
+      ok: true;
+      /** The validated WebApp and the cluster's inputs it was rendered with (the version gate renders it again). */
+      webapp: WebApp;
+      inputs: RenderInputs;
+      rendered: RenderResult;
+      /** Some children are left out for now (the web tier, until the app Service has an address): prune nothing. */
+      partial?: boolean;
+    }
+  | { ok: false; errors: FieldError[] };
+
+export class RenderCache {
+  private readonly entries = new Map<string, { version: string; result: Rendering }>();
+
+  constructor(private readonly limit = 5000) {}
+
+  of(raw: KubeObject, inputs: RenderInputs = {}): Rendering {
+    const key = raw.metadata.uid ?? `${raw.metadata.namespace}/${raw.metadata.name}`;
+    // The generation moves with every spec change; an object without one (never, for a CRD with a
+    // status subresource) falls back to its resourceVersion.
+    const version = `${raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`}|${inputs.appServiceClusterIP ?? ""}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version) {
+      this.entries.delete(key);
+      this.entries.set(key, hit); // most recently used last
+      return hit.result;
+    }
+    // Status is ours and may hold fields an older schema lacks: only the user's part is validated.
+    const parsed = parseWebApp({
+      apiVersion: raw.apiVersion,
+      kind: raw.kind,
+      metadata: raw.metadata,
+      spec: raw.spec,
+    });
+    const result: Rendering = parsed.ok
+      ? { ok: true, webapp: parsed.webapp, inputs, rendered: render(parsed.webapp, inputs) }
+      : { ok: false, errors: parsed.errors };
+    this.entries.delete(key);
+    this.entries.set(key, { version, result });
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+    return result;
+  }
+}

@@ -62,7 +62,7 @@ describe.skipIf(availability.skip)("kubectl apply -f examples/", () => {
     ]);
     const lines = out.split("\n").filter(Boolean);
     expect(lines.length).toBeGreaterThanOrEqual(9);
-    for (const line of lines) expect(line).toMatch(/^\S+( [a-z]+=0)+$/);
+    for (const line of lines) expect(line).toMatch(/^\S+( [a-z0-9-]+=0)+$/);
   });
 
   it("flask-demo: dynamic pages from Gunicorn through NGINX", async () => {

@@ -134,7 +134,7 @@ describe.skipIf(availability.skip)("the uploads volume and the deletion of a Web
     });
     const left = await e.kubectl.ok([
       "get",
-      "pods,deployments,services,configmaps",
+      "pods,deployments,services,configmaps,jobs",
       "-n",
       NAMESPACE,
       "-o",

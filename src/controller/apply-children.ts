@@ -63,6 +63,7 @@ export async function applyChildren(
   };
   for (const { kind, object: desired } of children) {
     if (!reader.served(kind)) {
+      reader.awaitServed(kind);
       out.notServed.push(
         `${desired.kind} (${kind.apiVersion}) is not served by this cluster, so ${desired.kind} ${desired.metadata.name} cannot be created${kind.notServedHint ? `: ${kind.notServedHint}` : ""}`,
       );

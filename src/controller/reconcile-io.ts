@@ -18,4 +18,6 @@ export interface ReconcileReader {
   pods(webappKey: string): KubeObject[];
   /** Whether the cluster serves the kind. */
   served(type: ResourceType): boolean;
+  /** A WebApp needs this kind, which is not served: the cluster is asked again for it now and then. */
+  awaitServed(type: ResourceType): void;
 }

@@ -36,6 +36,7 @@ export function webAppController(): ControllerDefinition {
           children: (type, webappKey) => cache.owned(type, webappKey),
           pods: (webappKey) => cache.owned(Kinds.Pod, webappKey),
           served: (type) => cache.served(type),
+          awaitServed: (type) => cache.awaitServed(type),
         },
         {
           apply: (type, body, opts) => client.apply(type, body, opts),

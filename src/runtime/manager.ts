@@ -41,6 +41,11 @@ export interface Cache {
   owned(type: ResourceType, ownerKey: string): KubeObject[];
   /** Whether the cluster serves the kind (discovery); kinds not served have no cache. */
   served(type: ResourceType): boolean;
+  /**
+   * An object needs this kind, which the cluster does not serve: discovery looks for it again (and
+   * only while some object keeps asking; a cluster where nothing needs it is not polled).
+   */
+  awaitServed(type: ResourceType): void;
 }
 
 export interface ControllerDeps {
@@ -165,6 +170,11 @@ export class Manager {
   private readonly informers = new Map<string, Informer>();
   private readonly primaryInformers: Informer[] = [];
   private readonly notServed = new Set<ResourceType>();
+  /** Unserved kinds some object asked for since the last discovery. */
+  private readonly awaited = new Set<ResourceType>();
+  /** Group-versions whose discovery failed: asked again at the next round. */
+  private readonly discoveryFailed = new Set<string>();
+  private discoveredOnce = false;
   private readonly elector: LeaderElector | undefined;
   private readonly electionAbort = new AbortController();
   private readonly reconciler: Reconciler;
@@ -195,6 +205,11 @@ export class Manager {
       get: (type, key) => this.lookup(type, key),
       owned: (type, ownerKey) => this.ownedBy(type, ownerKey),
       served: (type) => !this.notServed.has(type) && (type !== definition.for || this.primaryServed),
+      awaitServed: (type) => {
+        if (!this.notServed.has(type) || this.awaited.has(type)) return;
+        this.awaited.add(type);
+        this.scheduleDiscovery();
+      },
     };
     this.reconciler = definition.reconciler({
       cache,
@@ -345,27 +360,37 @@ export class Manager {
   }
 
   /**
-   * Discovery: an informer for every served kind; kinds that are not served are looked for again
-   * every discoveryPeriodMs and picked up when they appear (a CRD installed later). The primary kind
-   * missing means nothing can be done yet: one clear log line, then the same periodic look.
+   * Discovery: an informer for every served kind. Afterwards, a group-version is asked for again only
+   * while it is needed: the primary kind missing (nothing can be done yet: one clear log line, then
+   * a look every discoveryPeriodMs), a discovery that failed, or a kind some object asked for
+   * (`awaitServed`, e.g. a CRD installed later). A cluster that serves everything that is used sees
+   * no discovery requests at rest.
    */
   private async discover(): Promise<void> {
     const def = this.definition;
     const kinds = [{ type: def.for, optional: false }, ...def.owns, ...(def.watches ?? [])];
+    const first = !this.discoveredOnce;
+    const awaited = new Set(this.awaited);
+    const wanted = (type: ResourceType) =>
+      first ||
+      this.discoveryFailed.has(type.apiVersion) ||
+      (this.notServed.has(type) && (type === def.for || awaited.has(type)));
+    this.discoveredOnce = true;
+    this.awaited.clear();
     const served = new Map<string, Set<string>>();
-    let failed = false;
     for (const { type } of kinds) {
-      if (served.has(type.apiVersion)) continue;
+      if (served.has(type.apiVersion) || !wanted(type)) continue;
       try {
         served.set(type.apiVersion, await this.client.servedKinds(type.apiVersion));
+        this.discoveryFailed.delete(type.apiVersion);
       } catch (err) {
-        failed = true;
+        this.discoveryFailed.add(type.apiVersion);
         this.log.warn({ apiVersion: type.apiVersion, err: (err as Error).message }, "discovery failed");
       }
     }
     for (const { type, optional } of kinds) {
       const kinds = served.get(type.apiVersion);
-      if (kinds === undefined) continue; // discovery failed: try again later
+      if (kinds === undefined) continue; // not asked, or discovery failed: try again later
       const primary = type === def.for;
       const isServed = kinds.has(type.kind);
       const hasInformer = this.namespaces.some((ns) => this.informers.has(informerKey(type, ns)));
@@ -395,11 +420,18 @@ export class Manager {
         }
       }
     }
-    if ((this.notServed.size > 0 || failed) && !this.stopping) {
-      clearTimeout(this.discoveryTimer);
-      this.discoveryTimer = setTimeout(() => void this.discover(), this.opts.discoveryPeriodMs ?? 30_000);
-      this.discoveryTimer.unref?.();
-    }
+    if (this.discoveryFailed.size > 0 || !this.primaryServed || this.awaited.size > 0)
+      this.scheduleDiscovery();
+  }
+
+  /** The next discovery round, one discoveryPeriodMs from now (unless one is already due). */
+  private scheduleDiscovery(): void {
+    if (this.discoveryTimer || this.stopping) return;
+    this.discoveryTimer = setTimeout(() => {
+      this.discoveryTimer = undefined;
+      void this.discover();
+    }, this.opts.discoveryPeriodMs ?? 30_000);
+    this.discoveryTimer.unref?.();
   }
 
   private informersStarted = false;

@@ -113,7 +113,11 @@ describe("runningApp", () => {
     expect(runningApp(deployment)).toEqual({
       version: render(validWebApp(spec(v1))).appVersion,
       image: v1,
-      env: [{ name: "MODE", value: "one" }],
+      // As the container has it: with the writable HOME the render adds (rendering it again keeps it once).
+      env: [
+        { name: "HOME", value: "/tmp" },
+        { name: "MODE", value: "one" },
+      ],
       envFrom: [],
     });
     const { [APP_VERSION_ANNOTATION]: _, ...rest } = deployment.metadata.annotations!;
@@ -239,7 +243,10 @@ describe("planRollout", () => {
     const celery = get(p.apply, "Deployment/store/shop-worker-celery");
     expect(celery.spec.template.spec.containers[0]).toMatchObject({
       image: v1,
-      env: [{ name: "MODE", value: "one" }],
+      env: [
+        { name: "HOME", value: "/tmp" },
+        { name: "MODE", value: "one" },
+      ],
     });
     expect(celery.spec.replicas).toBe(4);
     expect(

@@ -115,7 +115,10 @@ describe("an optional owned kind", () => {
       ownerKey: (o: KubeObject) => `/${o.metadata.namespace}`,
       reconciler: ({ cache }) => ({
         reconcile: async (key) => {
-          seen.push({ key, served: cache.served(WIDGET) });
+          const served = cache.served(WIDGET);
+          seen.push({ key, served });
+          // An object that needs the kind says so: discovery looks for it again.
+          if (!served) cache.awaitServed(WIDGET);
           return undefined;
         },
       }),
@@ -143,6 +146,53 @@ describe("an optional owned kind", () => {
   });
 });
 
+describe("discovery at rest", () => {
+  it("asks again only for a kind an object needs, and only for its group-version", async () => {
+    const { kc } = await connect();
+    let needed = false;
+    const definition: ControllerDefinition = {
+      name: "test",
+      for: Kinds.Namespace as never,
+      owns: [{ type: WIDGET, optional: true }],
+      ownerKey: (o: KubeObject) => `/${o.metadata.namespace}`,
+      reconciler: ({ cache }) => ({
+        reconcile: async () => {
+          if (needed && !cache.served(WIDGET)) cache.awaitServed(WIDGET);
+          return { requeueAfterMs: 100 };
+        },
+      }),
+    };
+    const manager = new Manager(definition, {
+      kubeConfig: kc,
+      logger: pino({ level: "silent" }),
+      metricsBindAddress: "0",
+      healthProbeBindAddress: "0",
+      discoveryPeriodMs: 100,
+      userAgent: "discovery-at-rest",
+    });
+    stops.push(() => manager.stop());
+    await manager.start();
+    const discovery = () =>
+      Object.entries(cluster!.stats.byUserAgentVerbResource["discovery-at-rest"] ?? {})
+        .filter(([k]) => k.includes("/api"))
+        .reduce((n, [, c]) => n + c, 0);
+    await waitFor(() => manager.cachesSynced, { message: "caches synced" });
+    const afterStart = discovery();
+    expect(afterStart).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 1000)); // ten discovery periods, nobody needs a Widget
+    expect(discovery()).toBe(afterStart);
+    needed = true;
+    await waitFor(() => discovery() >= afterStart + 3, { message: "discovery again, the kind needed" });
+    const paths = Object.keys(cluster!.stats.byUserAgentVerbResource["discovery-at-rest"] ?? {});
+    // The Widget's group-version only: what is served already is not asked for again.
+    expect(paths.filter((p) => p.includes("/api")).sort()).toEqual(
+      expect.arrayContaining([expect.stringContaining("/apis/example.dev/v1")]),
+    );
+    const nsDiscovery = cluster!.stats.byUserAgentVerbResource["discovery-at-rest"]?.["get /api/v1"] ?? 0;
+    expect(nsDiscovery).toBe(1);
+  });
+});
+
 describe("a WebApp whose child kind is not served", () => {
   it("applies every other child and says which kind is missing", async () => {
     const h = reconcileHarness({ served: (t) => t.kind !== "Ingress" });
@@ -159,6 +209,7 @@ describe("a WebApp whose child kind is not served", () => {
       "Ingress (networking.k8s.io/v1) is not served by this cluster, so Ingress shop cannot be created",
     );
     expect(outcome.requeueAfterMs).toBeGreaterThan(0);
+    expect([...h.awaited]).toEqual(["Ingress"]); // discovery looks for it again
     // Another WebApp without an Ingress is unaffected.
     h.webapp("blog", { app: { image: "registry.example.com/blog:1", module: "app:app" }, web: {} });
     await h.reconciler.reconcile("store/blog");

@@ -98,6 +98,7 @@ export class WorkloadSimulator {
   /** Decides how Jobs end from now on (all succeed by default); Jobs still running are looked at again. */
   setJobOutcome(outcome: (job: KubeObject) => JobOutcome): void {
     this.jobOutcome = outcome;
+    if (this.options.autoscalersOnly) return;
     for (const job of this.store.list(JOBS))
       this.queue.add(`${JOBS}|${job.metadata.namespace}/${job.metadata.name}`);
   }
@@ -115,6 +116,8 @@ export class WorkloadSimulator {
     } else if (e.storageKey === HPAS) this.queue.add(`${HPAS}|${key}`);
     else if (e.storageKey === PVCS && !this.options.autoscalersOnly)
       this.queue.add(`${PVCS}|${key}`, this.options.readyDelayMs);
+    // With the workload controllers running, their Job controller runs Jobs (as pods).
+    else if (e.storageKey === JOBS && !this.options.autoscalersOnly) this.queue.add(`${JOBS}|${key}`);
   }
 
   private type(storageKey: string): ResourceType {

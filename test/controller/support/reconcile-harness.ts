@@ -24,6 +24,8 @@ export function reconcileHarness(
   const hidden = opts.hidden ?? new Set<string>();
   let rv = 1;
   const writes: string[] = [];
+  /** Kinds a WebApp asked for that are not served. */
+  const awaited = new Set<string>();
   const events: { reason: string; message: string; type: string; involvedObject: { name: string } }[] = [];
   const id = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
   const ownersOf = (o: KubeObject) => (o.metadata.managedFields ?? []).map((m) => m.manager);
@@ -49,6 +51,7 @@ export function reconcileHarness(
             `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
         ),
       served: opts.served ?? (() => true),
+      awaitServed: (type) => awaited.add(type.kind),
     },
     {
       apply: async (type, body, { force }) => {
@@ -144,5 +147,5 @@ export function reconcileHarness(
   const condition = (name: string, type = "Ready", ns = "store"): any =>
     (get("WebApp", name, ns)?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
 
-  return { reconciler, objects, writes, events, get, webapp, condition, id };
+  return { reconciler, objects, writes, events, get, webapp, condition, id, awaited };
 }

@@ -4,14 +4,14 @@
  * Ready again; an unknown image, an app that crashes at start and a missing Secret are each named in the
  * Ready condition within 10 s of `kubectl apply`.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { containerPid, exampleWebApp, tierPods } from "../../hack/lib/node-agent-env.js";
 import { waitFor } from "../../hack/lib/operator-env.js";
 import type { KubeObject as StoredObject } from "../../src/devcluster/types.js";
 import type { KubeObject } from "../../src/kube/resources.js";
 import { alive } from "../devcluster/node/node-helpers.js";
 import { type ConditionChange, recordConditions } from "./support/condition-history.js";
-import { type E2e, e2eAvailability, NAMESPACE, startE2e } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, useE2e } from "./support/e2e-env.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
@@ -40,14 +40,9 @@ function flaskVariant(
 
 describe.skipIf(availability.skip)("container faults on the node agent", () => {
   let e: E2e;
-
-  beforeAll(async () => {
-    e = await startE2e(OCTET, availability.kubectl!);
-    await e.applyExample("flask-app.yaml");
-  });
-
-  afterAll(async () => {
-    await e?.stop();
+  useE2e(OCTET, availability.kubectl, (started) => {
+    e = started;
+    return e.applyExample("flask-app.yaml");
   });
 
   for (const [component, container] of [

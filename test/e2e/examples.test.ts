@@ -8,10 +8,10 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ROOT } from "../../hack/lib/operator-env.js";
 import { fetchUntilLogged } from "./support/app-logs.js";
-import { type E2e, e2eAvailability, NAMESPACE, podNames, startE2e } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, podNames, useE2e } from "./support/e2e-env.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
@@ -33,17 +33,13 @@ describe("end-to-end prerequisites", () => {
 describe.skipIf(availability.skip)("kubectl apply -f examples/", () => {
   let e: E2e;
 
-  beforeAll(async () => {
-    e = await startE2e(OCTET, availability.kubectl!);
+  useE2e(OCTET, availability.kubectl, async (started) => {
+    e = started;
     // The Django example reads SECRET_KEY from a Secret the user creates first.
     await e.createDjangoSecret();
     const out = await e.kubectl.ok(["apply", "-n", NAMESPACE, "-f", join(ROOT, "examples")]);
     for (const name of EXAMPLES) expect(out).toContain(`webapp.webapp-operator.dev/${name} created`);
     await Promise.all(EXAMPLES.map((name) => e.waitReady(name, 150_000)));
-  });
-
-  afterAll(async () => {
-    await e?.stop();
   });
 
   it("every example is Ready, and kubectl get webapps says so", async () => {

@@ -7,10 +7,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { exampleWebApp, tierPods } from "../../hack/lib/node-agent-env.js";
 import { waitFor } from "../../hack/lib/operator-env.js";
-import { type E2e, e2eAvailability, NAMESPACE, startE2e } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, useE2e } from "./support/e2e-env.js";
 import { followPods, listenersOn, type PodTrail, processesOf } from "./support/leftovers.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
@@ -37,17 +37,13 @@ describe.skipIf(availability.skip)("the uploads volume and the deletion of a Web
     };
   };
 
-  beforeAll(async () => {
-    e = await startE2e(OCTET, availability.kubectl!);
+  useE2e(OCTET, availability.kubectl, async (started) => {
+    e = started;
     trail = followPods(e.env, NAMESPACE, NAME);
     await e.createDjangoSecret();
     await e.applyExample("django-app.yaml");
   });
-
-  afterAll(async () => {
-    trail?.stop();
-    await e?.stop();
-  });
+  afterAll(() => trail?.stop());
 
   it("a file uploaded to the app lands on the volume, and NGINX serves it under /media/", async () => {
     const res = await e.request(NAME, "/media-uploads/notes.txt", {

@@ -4,11 +4,11 @@
  * the app tier to a new image, and then while a web-tier change rolls NGINX. Not one request may fail
  * (no connection error, no timeout, no 5xx) from before the change until the last old pod has stopped.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { exampleWebApp, tierPods } from "../../hack/lib/node-agent-env.js";
 import { describeLoad, type LoadReport, startSteadyLoad } from "../../hack/lib/steady-load.js";
 import type { KubeObject } from "../../src/kube/resources.js";
-import { type E2e, e2eAvailability, NAMESPACE, startE2e, waitReplaced } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, useE2e, waitReplaced } from "./support/e2e-env.js";
 
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 180_000 });
 
@@ -71,14 +71,9 @@ function expectNoFailures(what: string, report: LoadReport): void {
 
 describe.skipIf(availability.skip)("rollouts under a constant load", () => {
   let e: E2e;
-
-  beforeAll(async () => {
-    e = await startE2e(OCTET, availability.kubectl!);
-    await e.applyExample("flask-app.yaml");
-  });
-
-  afterAll(async () => {
-    await e?.stop();
+  useE2e(OCTET, availability.kubectl, (started) => {
+    e = started;
+    return e.applyExample("flask-app.yaml");
   });
 
   it("a new app image: 0 failed requests, the answers move from the old pods to the new", async () => {

@@ -3,10 +3,10 @@
  * --replicas=4` gives four app pods that share the requests (each at least 15% of 400), and a new
  * `clientMaxBodySize` rolls the web pods and holds exactly (at the limit 200, one byte more 413).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { tierPods } from "../../hack/lib/node-agent-env.js";
 import { waitFor } from "../../hack/lib/operator-env.js";
-import { type E2e, e2eAvailability, NAMESPACE, startE2e, waitReplaced } from "./support/e2e-env.js";
+import { type E2e, e2eAvailability, NAMESPACE, useE2e, waitReplaced } from "./support/e2e-env.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
@@ -43,14 +43,9 @@ function upload(e: E2e, bytes: number) {
 
 describe.skipIf(availability.skip)("the Flask example changed with kubectl", () => {
   let e: E2e;
-
-  beforeAll(async () => {
-    e = await startE2e(OCTET, availability.kubectl!);
-    await e.applyExample("flask-app.yaml");
-  });
-
-  afterAll(async () => {
-    await e?.stop();
+  useE2e(OCTET, availability.kubectl, (started) => {
+    e = started;
+    return e.applyExample("flask-app.yaml");
   });
 
   it("kubectl scale webapp/flask-demo --replicas=4: four app pods, and 400 requests spread over all four", async () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { DATA_PLANE_REQUIREMENTS } from "../../../hack/lib/harness/index.js";
 import { type HttpResponse, httpRequest } from "../../../hack/lib/http.js";
 import {
@@ -118,6 +119,26 @@ export async function startE2e(octet: number, kubectlBin: string): Promise<E2e> 
     },
   };
   return e;
+}
+
+/**
+ * Starts this file's environment before its tests and hands it to `setup` (apply what the tests need),
+ * and stops it after them, whatever failed, so no process or port outlives the file.
+ */
+export function useE2e(
+  octet: number,
+  kubectlBin: string | undefined,
+  setup: (e: E2e) => Promise<unknown>,
+): void {
+  let started: E2e | undefined;
+  beforeAll(async () => {
+    if (!kubectlBin) throw new Error("kubectl 1.35 is required (see e2eAvailability)");
+    started = await startE2e(octet, kubectlBin);
+    await setup(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
 }
 
 /** The tier's pods' names, read with kubectl as a user would. */

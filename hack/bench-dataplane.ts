@@ -29,7 +29,14 @@ import {
   type PreparedApp,
   prepareApp,
 } from "./lib/apps.js";
-import { type BenchRow, markdownTable, replicaShares, type Target, verdict } from "./lib/bench-table.js";
+import {
+  type BenchRow,
+  markdownTable,
+  replicaShares,
+  type Target,
+  targetsLine,
+  verdict,
+} from "./lib/bench-table.js";
 import {
   type AppReplica,
   localAppCommand,
@@ -562,14 +569,13 @@ async function main(): Promise<void> {
 
   const judged = rows.map((row) => ({ ...row, verdict: verdict(row, related.get(row)) }));
   const misses = judged.filter((r) => r.verdict === "MISS" || r.verdict === "INVALID");
-  const passes = judged.filter((r) => r.verdict === "PASS");
   console.log(
     `wrk -t${options.threads} -c${options.connections} -d${options.duration}s on 127.0.0.1, ` +
       `median of ${options.rounds} interleaved ${options.rounds === 1 ? "run" : "runs"} per row; ` +
       `${cpus().length} CPUs; ${toolVersions()}; app server ${serverName}; ${new Date().toISOString()}\n`,
   );
   console.log(markdownTable(judged));
-  console.log(`\ntargets: ${passes.length} PASS, ${misses.length} MISS/INVALID`);
+  console.log(`\n${targetsLine(judged.map((r) => r.verdict))}`);
   if (options.json) {
     const records = judged.map(({ result, ...row }) => ({
       ...row,

@@ -1,6 +1,7 @@
-// The data-plane benchmark's one table: measured rows, each optionally compared with another
-// row of the same run and checked against a target, printed as Markdown so it can go into
-// the README as it is.
+// The benchmarks' tables: measured rows, each optionally compared with another row of the same
+// run and checked against a target, printed as Markdown so they can go into the README as they
+// are. The data-plane benchmark's rows come from wrk; markdownGrid, meets and targetsLine serve
+// any other.
 import type { WrkResult } from "./wrk.js";
 
 export interface Target {
@@ -38,8 +39,11 @@ export function verdict(row: BenchRow, related: readonly (WrkResult | undefined)
   const target = row.comparison?.target;
   if (!target || !row.comparison) return "";
   if ([row.result, ...related].some((r) => errorCount(r) > 0)) return "INVALID";
-  const { ratio } = row.comparison;
-  return (target.kind === "min" ? ratio >= target.value : ratio <= target.value) ? "PASS" : "MISS";
+  return meets(row.comparison.ratio, target) ? "PASS" : "MISS";
+}
+
+export function meets(value: number, target: Target): boolean {
+  return target.kind === "min" ? value >= target.value : value <= target.value;
 }
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -85,9 +89,21 @@ export function markdownTable(rows: readonly (BenchRow & { verdict: Verdict })[]
       row.verdict,
     ];
   });
+  return markdownGrid(header, lines);
+}
+
+/** A Markdown table with aligned columns, readable as text and pasteable into the README. */
+export function markdownGrid(header: readonly string[], lines: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  const format = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
   return [format(header), format(widths.map((w) => "-".repeat(w))), ...lines.map(format)].join("\n");
+}
+
+/** The closing line of a benchmark: how many of its targets the run met. */
+export function targetsLine(verdicts: readonly Verdict[]): string {
+  const judged = verdicts.filter((v) => v !== "");
+  return `Targets: ${judged.filter((v) => v === "PASS").length} of ${judged.length} met.`;
 }
 
 /** Each replica's share of the requests (in replica order), and busiest ÷ least busy. */

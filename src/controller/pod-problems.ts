@@ -6,6 +6,11 @@ export interface PodProblem {
   reason: string;
   /** Pod, container, and what the kubelet said (with the exit code of the last run). */
   message: string;
+  /**
+   * The kubelet is already restarting the container (a first crash, or a restarted container not ready
+   * yet): the tier is short of a replica, but no person needs to act unless it turns into a crash loop.
+   */
+  restarting?: boolean;
 }
 
 /**
@@ -27,7 +32,9 @@ const STUCK = new Set([
 interface ContainerStatus {
   name?: string;
   restartCount?: number;
+  ready?: boolean;
   state?: {
+    running?: { startedAt?: string };
     waiting?: { reason?: string; message?: string };
     terminated?: { reason?: string; exitCode?: number; signal?: number; message?: string };
   };
@@ -51,7 +58,21 @@ function problemOf(pod: string, kind: string, c: ContainerStatus, exits: boolean
   // A crash at start shows as Error before the first back-off: no need to wait for CrashLoopBackOff.
   const term = c.state?.terminated;
   if (exits && term && term.exitCode !== 0 && term.reason !== "Completed") {
-    return { reason: term.reason || "Error", message: `${where} exited with ${exitText(term)}` };
+    return {
+      reason: term.reason || "Error",
+      message: `${where} exited with ${exitText(term)}`,
+      restarting: true,
+    };
+  }
+  // Restarted at once after a crash (a process killed, say) and starting again: said until it is ready,
+  // so the WebApp names the container rather than only counting ready replicas.
+  const last = c.lastState?.terminated;
+  if (exits && c.state?.running && c.ready === false && last && last.exitCode !== 0) {
+    return {
+      reason: "ContainerRestarted",
+      message: `${where} restarted after ${exitText(last)} and is not ready yet`,
+      restarting: true,
+    };
   }
   return undefined;
 }

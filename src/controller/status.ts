@@ -147,13 +147,14 @@ function problemsOf(input: Omit<StatusInput, "previous" | "now" | "selector" | "
       needsAttention: false,
     });
   }
-  // Containers that cannot run: named as the kubelet names them, within seconds of the first try.
+  // Containers that cannot run: named as the kubelet names them, within seconds of the first try. One
+  // that the kubelet is restarting degrades the WebApp without stalling it (kstatus: no person needed).
   const pods = input.tiers.flatMap((t) => t.podProblems ?? []);
   if (pods.length > 0) {
     out.push({
       reason: pods[0]!.reason,
       message: pods.map((p) => p.message).join("; "),
-      needsAttention: true,
+      needsAttention: pods.some((p) => !p.restarting),
     });
   }
   const failed = input.tiers.filter((t) => t.failedMessage);

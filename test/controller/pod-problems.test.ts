@@ -63,8 +63,64 @@ describe("podProblems", () => {
         reason: "CreateContainerConfigError",
         message: 'pod shop-app-3: container app is CreateContainerConfigError: secret "db" not found',
       },
-      { reason: "Error", message: "pod shop-app-4: container app exited with exit code 1 (Error)" },
+      {
+        reason: "Error",
+        message: "pod shop-app-4: container app exited with exit code 1 (Error)",
+        restarting: true,
+      },
     ]);
+  });
+
+  it("names a container restarted after a crash until it is ready again", () => {
+    const restarted = (ready: boolean) => ({
+      name: "app",
+      ready,
+      restartCount: 1,
+      state: { running: { startedAt: "2026-12-01T00:00:05Z" } },
+      lastState: { terminated: { exitCode: 137, signal: 9, reason: "Error" } },
+    });
+    expect(podProblems([pod("shop-app-1", "app", [restarted(false)])])).toEqual([
+      {
+        reason: "ContainerRestarted",
+        message: "pod shop-app-1: container app restarted after signal 9 (Error) and is not ready yet",
+        restarting: true,
+      },
+    ]);
+    expect(podProblems([pod("shop-app-1", "app", [restarted(true)])])).toEqual([]);
+    // Not ready without a crash before (starting up, or a readiness probe failing) is not a container problem.
+    const starting = { name: "app", ready: false, state: { running: { startedAt: "2026-12-01T00:00:05Z" } } };
+    expect(podProblems([pod("shop-app-2", "app", [starting])])).toEqual([]);
+  });
+
+  it("a container being restarted degrades the WebApp without stalling it; a crash loop stalls it", async () => {
+    const h = reconcileHarness();
+    h.webapp("shop", { app: { image: "registry.example.com/shop:9", module: "app:app" }, web: {} });
+    const restarting = {
+      name: "app",
+      ready: false,
+      restartCount: 1,
+      state: { running: { startedAt: "2026-12-01T00:00:05Z" } },
+      lastState: { terminated: { exitCode: 137, signal: 9, reason: "Error" } },
+    };
+    h.objects.set("Pod/store/shop-app-abc", pod("shop-app-abc", "app", [restarting]));
+    await h.reconciler.reconcile("store/shop");
+    expect(h.condition("shop")).toMatchObject({ status: "False", reason: "ContainerRestarted" });
+    expect(h.condition("shop", "Degraded")).toMatchObject({ status: "True", reason: "ContainerRestarted" });
+    expect(h.condition("shop", "Degraded").message).toContain("pod shop-app-abc: container app restarted");
+    expect(h.condition("shop", "Stalled")).toMatchObject({ status: "False" });
+
+    h.objects.set(
+      "Pod/store/shop-app-abc",
+      pod("shop-app-abc", "app", [
+        {
+          ...restarting,
+          state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s" } },
+        },
+      ]),
+    );
+    await h.reconciler.reconcile("store/shop");
+    expect(h.condition("shop", "Degraded")).toMatchObject({ status: "True", reason: "CrashLoopBackOff" });
+    expect(h.condition("shop", "Stalled")).toMatchObject({ status: "True" });
   });
 
   it("a WebApp whose app pod cannot pull its image says so in Ready, Degraded and Stalled", async () => {

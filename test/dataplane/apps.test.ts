@@ -293,6 +293,30 @@ for (const name of APP_NAMES) {
       }
 
       if (name === "django") {
+        it("saves a file posted to /media-uploads/<name> under MEDIA_ROOT and answers its MEDIA_URL", async () => {
+          const body = Buffer.from(`an upload through ${kind}\n`);
+          const post = () =>
+            httpRequest({
+              port,
+              path: "/media-uploads/notes.txt",
+              method: "POST",
+              headers: { "Content-Type": "application/octet-stream", "Content-Length": body.length },
+              body,
+            });
+          const first = await post();
+          expect(first.status).toBe(200);
+          const saved = first.json<{ name: string; url: string; bytes: number }>();
+          expect(saved).toMatchObject({ name: "uploads/notes.txt", url: "/media/uploads/notes.txt" });
+          expect(saved.bytes).toBe(body.length);
+          const file = join(app.env.MEDIA_ROOT ?? "", saved.name);
+          expect((await readFile(file)).equals(body)).toBe(true);
+          // A second upload of the same name never overwrites the first.
+          const second = (await post()).json<{ name: string }>();
+          expect(second.name).not.toBe(saved.name);
+          expect(second.name).toMatch(/^uploads\/notes_\w+\.txt$/);
+          expect((await get("/media-uploads/notes.txt")).status).toBe(405);
+        });
+
         it("refuses a Host outside ALLOWED_HOSTS", async () => {
           expect((await get("/api/info", { Host: "attacker.example" })).status).toBe(400);
         });

@@ -4,6 +4,7 @@
  * unready (while its open connections go on), refuses connections when nothing is ready, follows
  * Services as they come and go, and leaves no port open after the cluster stops.
  */
+import { execFile, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
 import type { JsonObject, KubeObject } from "../../src/devcluster/types.js";
@@ -264,6 +265,72 @@ describe("the Service proxy on an address it cannot bind, and at stop", () => {
       expect(await portIsFree(address.host, address.port)).toBe(true);
     } finally {
       kubelet.stop();
+      await c.stop();
+    }
+  });
+});
+
+describe("the Service proxy's forwarding, apart from the control plane", () => {
+  it("answers through a Service while this process's main thread is blocked", async () => {
+    const c = await startDevCluster({
+      workloadControllers: true,
+      kubeProxy: true,
+      serviceCIDR: "127.2.202.0/28",
+    });
+    // A backend in a process of its own that answers after 300 ms, so that its answer crosses the proxy
+    // while the main thread is blocked.
+    const backend = spawn(
+      process.execPath,
+      [
+        "-e",
+        "require('http').createServer((q, r) => setTimeout(() => r.end('ok'), 300)).listen(0, '127.0.0.1', function () { console.log(this.address().port) })",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      const port = Number(
+        await new Promise<string>((resolve) =>
+          backend.stdout.once("data", (d: Buffer) => resolve(d.toString())),
+        ),
+      );
+      // A Service without a selector, and its endpoints as whoever manages them writes them.
+      c.apply({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "outside", namespace: "default" },
+        spec: { ports: [{ port: 80, targetPort: port }] },
+      } as never);
+      c.apply({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name: "outside-1",
+          namespace: "default",
+          labels: { "kubernetes.io/service-name": "outside" },
+        },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true } }],
+        ports: [{ name: "", port, protocol: "TCP" }],
+      } as never);
+      const address = await c.serviceAddress("default", "outside");
+      expect(await eventually(() => httpGet(address.host, address.port).catch(() => undefined), 5000)).toBe(
+        "ok",
+      );
+      const curl = new Promise<string>((resolve, reject) =>
+        execFile(
+          "curl",
+          ["-s", "-m", "10", "-w", " %{time_total}", `http://${address.host}:${address.port}/`],
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 50)); // curl is on its way
+      // The main thread stops for 1.5 s, as a long control-plane pass would stop it.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      const [body, seconds] = (await curl).split(" ");
+      expect(body).toBe("ok");
+      expect(Number(seconds)).toBeLessThan(1);
+    } finally {
+      backend.kill("SIGKILL");
       await c.stop();
     }
   });

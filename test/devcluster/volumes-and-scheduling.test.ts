@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevCluster, startDevCluster } from "../../src/devcluster/index.js";
 import type { JsonObject, KubeObject } from "../../src/devcluster/types.js";
@@ -84,7 +84,7 @@ describe("volumes, scheduling and service addresses", () => {
     expect(status(pv).phase).toBe("Bound");
     const dir = c.volumeDirectory("default", "media")!;
     expect(dir).toBe(join(workDir, pvName));
-    // Writable by any pod user (a restricted pod runs as non-root), whatever the umask.
+    // Open to every user, whatever the umask, as hostPath provisioners make them: pods of any uid share it.
     expect(statSync(dir).mode & 0o777).toBe(0o777);
     writeFileSync(join(dir, "upload.txt"), "kept");
     expect(c.volumeDirectory("default", "media")).toBe(dir);
@@ -246,6 +246,19 @@ describe("volumes, scheduling and service addresses", () => {
 });
 
 describe("choosing what runs the workloads", () => {
+  it("provisions into a temporary directory of its own that every pod's user can pass through", async () => {
+    const own = await startDevCluster({ workloadControllers: true, serviceCIDR: "127.2.201.0/28" });
+    try {
+      own.apply(claim("media"));
+      const dir = await eventually(() => own.volumeDirectory("default", "media"), 5000);
+      expect(statSync(dir).mode & 0o777).toBe(0o777);
+      // mkdtemp makes 0700 directories: a claim below one would be out of reach of non-root pods.
+      expect(statSync(dirname(dir)).mode & 0o777).toBe(0o755);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("refuses the simulator and the controllers together", async () => {
     await expect(startDevCluster({ simulateWorkloads: true, workloadControllers: true })).rejects.toThrow(
       /choose one/,

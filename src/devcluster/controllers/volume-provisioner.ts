@@ -36,8 +36,7 @@ export class VolumeProvisioner extends Controller {
   private workDir(): string {
     if (!this.root) {
       this.root = mkdtempSync(join(tmpdir(), "devcluster-volumes-"));
-      // mkdtemp makes it 0700: a pod running as a non-root user could not reach its volume inside.
-      chmodSync(this.root, 0o755);
+      chmodSync(this.root, 0o755); // mkdtemp's 0700 would keep every pod but root's out of its claims
     }
     mkdirSync(this.root, { recursive: true });
     return this.root;
@@ -74,8 +73,8 @@ export class VolumeProvisioner extends Controller {
       isObject(spec.resources) && isObject(spec.resources.requests) ? spec.resources.requests : {};
     const path = join(this.workDir(), name);
     mkdirSync(path, { recursive: true });
-    // World-writable as local-path provisioners make them (the umask would leave 0755): a pod's
-    // non-root user must be able to write its claim, and fsGroup does not apply to host paths.
+    // Open to every user whatever the umask, as hostPath provisioners make it: the pods sharing a claim
+    // run as different users (NGINX reads what the app wrote).
     chmodSync(path, 0o777);
     const pvSpec: JsonObject = {
       capacity: { storage: requests.storage ?? "1Gi" },

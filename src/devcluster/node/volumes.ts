@@ -137,10 +137,14 @@ export class PodVolumes {
         `Unable to attach or mount volumes: unmounted volumes=[${name}], unattached volumes=[${name}], failed to process volumes=[${name}]: error processing PVC ${this.namespace}/${claimName}: ${cause}`,
       );
     }
-    if (!this.hostPaths.has(name) && this.owner.gid !== undefined && statSync(dir).gid !== this.owner.gid) {
-      // fsGroup: the claim's directory becomes group-owned and group-writable, as the kubelet does it.
-      this.chown(dir);
-      chmodSync(dir, 0o2775);
+    if (!this.hostPaths.has(name) && this.owner.gid !== undefined && process.getuid?.() === 0) {
+      // fsGroup, as the kubelet's SetVolumeOwnership: the group becomes the pod's, group read, write and
+      // setgid are added, and nothing else changes (owner, others' bits), so the pods of other users that
+      // share the claim keep their access.
+      const before = statSync(dir);
+      if (before.gid !== this.owner.gid) chownSync(dir, -1, this.owner.gid);
+      const mode = (before.mode & 0o7777) | 0o2770;
+      if ((before.mode & 0o7777) !== mode) chmodSync(dir, mode);
     }
     this.hostPaths.set(name, dir);
   }

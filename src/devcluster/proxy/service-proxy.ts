@@ -4,14 +4,18 @@
  * CIDR is a loopback range such as 127.2.0.0/16) and one on a free port of the host address, so a user
  * without root reaches a port-80 Service. Each new connection goes to the next backend round-robin
  * (kube-proxy's IPVS rr; the iptables mode picks at random, with the same spread), and is reset when the
- * Service has no backend. Listeners follow the Services; `stop` closes every listener and connection.
+ * Service has no backend. Listeners follow the Services and backends the EndpointSlices; the listening
+ * and forwarding itself runs in a thread of its own (forwarder.ts), as a real kube-proxy's runs in the
+ * kernel, untouched by the control plane's work. `stop` closes every listener and connection.
  */
-import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Store, StoredEvent } from "../storage/store.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 import { backendsOf } from "./endpoints.js";
+import { Forwarder, type OpenResult } from "./forwarder.js";
 
 const SERVICES = "/services";
+const ENDPOINTSLICES = "discovery.k8s.io/endpointslices";
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 const PROXIED_TYPES = new Set(["ClusterIP", "NodePort", "LoadBalancer"]);
 
 export interface ServiceProxyOptions {
@@ -41,12 +45,10 @@ export interface ProxiedPort {
 }
 
 interface Listener {
+  /** The forwarder's name for it. */
+  id: number;
   info: ProxiedPort;
-  servers: Server[];
   ready: Promise<void>;
-  next: number;
-  /** Connections forwarded to a backend and still open. */
-  open: number;
 }
 
 function servicePorts(svc: KubeObject): { name: string; port: number }[] {
@@ -61,24 +63,42 @@ function servicePorts(svc: KubeObject): { name: string; port: number }[] {
 
 export class ServiceProxy {
   private readonly listeners = new Map<string, Listener>();
-  private readonly sockets = new Set<Socket>();
+  private readonly forwarder: Forwarder;
   private readonly unsubscribe: () => void;
+  private nextId = 1;
   private stopped = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: ServiceProxyOptions = {},
   ) {
+    this.forwarder = new Forwarder((m) => this.options.onWarning?.(m));
     this.unsubscribe = store.subscribe((e) => this.onEvent(e));
     for (const svc of store.list(SERVICES)) this.sync(svc.metadata.namespace!, svc.metadata.name!);
   }
 
   private onEvent(e: StoredEvent): void {
     if (e.storageKey === SERVICES) this.sync(e.object.metadata.namespace!, e.object.metadata.name!);
+    else if (e.storageKey === ENDPOINTSLICES) {
+      const service = e.object.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (service) this.refreshBackends(e.object.metadata.namespace!, service);
+    }
   }
 
   private keyOf(namespace: string, service: string, port: { name: string; port: number }, clusterIP: string) {
     return `${namespace}/${service}/${port.name}/${port.port}/${clusterIP}`;
+  }
+
+  private backends(info: ProxiedPort) {
+    return backendsOf(this.store, info.namespace, info.service, info.portName);
+  }
+
+  /** Tells the forwarder where a Service's new connections go, as its EndpointSlices now say. */
+  private refreshBackends(namespace: string, service: string): void {
+    if (this.stopped) return;
+    for (const l of this.listeners.values())
+      if (l.info.namespace === namespace && l.info.service === service)
+        this.forwarder.setBackends(l.id, this.backends(l.info));
   }
 
   /** Opens the listeners a Service needs and closes those it no longer has. */
@@ -95,81 +115,37 @@ export class ServiceProxy {
     for (const [key, l] of this.listeners) {
       if (l.info.namespace === namespace && l.info.service === service && !wanted.has(key)) {
         this.listeners.delete(key);
-        for (const s of l.servers) s.close();
+        this.forwarder.close(l.id);
       }
     }
     for (const [key, p] of wanted) {
       if (this.listeners.has(key)) continue;
       const info: ProxiedPort = { namespace, service, portName: p.name, port: p.port, clusterIP };
-      const listener: Listener = { info, servers: [], ready: Promise.resolve(), next: 0, open: 0 };
-      listener.ready = this.open(listener);
+      const id = this.nextId++;
+      const listener: Listener = { id, info, ready: Promise.resolve() };
+      const hostAddress = this.options.hostAddress ?? "127.0.0.1";
+      const cluster = this.options.clusterIPs === false ? undefined : clusterIP;
+      listener.ready = this.forwarder
+        .open(id, hostAddress, cluster, p.port, this.backends(info))
+        .then((r) => this.opened(info, hostAddress, r));
       this.listeners.set(key, listener);
     }
+    // A Service's ports may have been renamed: backends are found by port name.
+    this.refreshBackends(namespace, service);
   }
 
-  private async open(l: Listener): Promise<void> {
-    const { info } = l;
-    const hostAddress = this.options.hostAddress ?? "127.0.0.1";
-    const host = await this.listen(l, hostAddress, 0).catch((e: Error) => {
+  private opened(info: ProxiedPort, hostAddress: string, r: OpenResult): void {
+    if (r.host.port !== undefined) info.host = { host: hostAddress, port: r.host.port };
+    else if (r.host.error !== "the Service is gone")
       this.options.onWarning?.(
-        `service ${info.namespace}/${info.service} port ${info.port}: cannot listen on ${hostAddress}: ${e.message}`,
+        `service ${info.namespace}/${info.service} port ${info.port}: cannot listen on ${hostAddress}: ${r.host.error}`,
       );
-      return undefined;
-    });
-    if (host) info.host = { host: hostAddress, port: host };
-    if (this.options.clusterIPs === false) return;
-    await this.listen(l, info.clusterIP, info.port).catch((e: Error) => {
-      info.clusterError = e.message;
+    if (r.cluster?.error !== undefined && r.cluster.error !== "the Service is gone") {
+      info.clusterError = r.cluster.error;
       this.options.onWarning?.(
-        `service ${info.namespace}/${info.service}: cannot listen on ${info.clusterIP}:${info.port} (${e.message}); it is reachable on ${hostAddress}:${host ?? "?"}`,
+        `service ${info.namespace}/${info.service}: cannot listen on ${info.clusterIP}:${info.port} (${r.cluster.error}); it is reachable on ${hostAddress}:${info.host?.port ?? "?"}`,
       );
-    });
-  }
-
-  private listen(l: Listener, address: string, port: number): Promise<number> {
-    const server = createServer((client) => this.forward(l, client));
-    return new Promise<number>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, address, () => {
-        server.off("error", reject);
-        // The Service may have gone (or the proxy stopped) while this listener was binding.
-        if (this.stopped || ![...this.listeners.values()].includes(l)) {
-          server.close();
-          reject(new Error("the Service is gone"));
-          return;
-        }
-        l.servers.push(server);
-        resolve((server.address() as { port: number }).port);
-      });
-    });
-  }
-
-  private track(s: Socket): void {
-    this.sockets.add(s);
-    s.on("close", () => this.sockets.delete(s));
-  }
-
-  private forward(l: Listener, client: Socket): void {
-    this.track(client);
-    const backends = backendsOf(this.store, l.info.namespace, l.info.service, l.info.portName);
-    if (backends.length === 0) {
-      // No endpoint: refused, as kube-proxy's REJECT rule refuses it.
-      client.resetAndDestroy();
-      return;
     }
-    const backend = backends[l.next++ % backends.length]!;
-    const upstream = connect({ host: backend.host, port: backend.port });
-    this.track(upstream);
-    upstream.on("error", () => client.resetAndDestroy());
-    client.on("error", () => upstream.destroy());
-    upstream.on("connect", () => {
-      l.open++;
-      upstream.once("close", () => l.open--);
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
   }
 
   /** The listeners of a Service, once bound. */
@@ -185,7 +161,8 @@ export class ServiceProxy {
   openConnections(namespace: string, service: string): number {
     let n = 0;
     for (const l of this.listeners.values())
-      if (l.info.namespace === namespace && l.info.service === service) n += l.open;
+      if (l.info.namespace === namespace && l.info.service === service)
+        n += this.forwarder.openConnections(l.id);
     return n;
   }
 
@@ -199,13 +176,8 @@ export class ServiceProxy {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
-    const closing: Promise<void>[] = [];
-    for (const l of this.listeners.values()) {
-      await l.ready;
-      for (const s of l.servers) closing.push(new Promise((resolve) => s.close(() => resolve())));
-    }
+    await Promise.all([...this.listeners.values()].map((l) => l.ready));
     this.listeners.clear();
-    for (const s of this.sockets) s.destroy();
-    await Promise.all(closing);
+    await this.forwarder.stop();
   }
 }

@@ -147,6 +147,50 @@ describe("claims", () => {
   });
 });
 
+describe("claims shared by pods of different fsGroups", () => {
+  it("fsGroup adds group ownership and permissions to the claim and takes none away", async () => {
+    if (process.getuid?.() !== 0) return; // users and groups are switched only as root
+    const dir = join(claims, "default-shared");
+    mkdirSync(dir);
+    chmodSync(dir, 0o777); // as the provisioner makes it
+    cluster.apply({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "shared", namespace: "default" },
+      spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } },
+    } as never);
+    const mounting = (name: string, sc: JsonObject, command: string) =>
+      pod(name, {
+        securityContext: sc,
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "shared" } }],
+        containers: [
+          sleeper([{ name: "data", mountPath: "/data" }], {
+            command: ["sh", "-c", command],
+            env: [{ name: "DATA", value: "/data" }], // a path in env is translated; one inside a script is not
+          }),
+        ],
+      });
+    // An NGINX-like pod mounts it first, then an app pod of another fsGroup, then a third user writes:
+    // each mount leaves the others' access as it was.
+    cluster.apply(mounting("reader", { runAsUser: 101, fsGroup: 101 }, "sleep 600"));
+    await waitReady(cluster, "reader");
+    expect(statSync(dir).gid).toBe(101);
+    expect(statSync(dir).mode & 0o7777).toBe(0o2777);
+    cluster.apply(mounting("writer", { runAsUser: 10001, fsGroup: 10001 }, 'echo w > "$DATA/w"; sleep 600'));
+    await waitFor(
+      "the writer's file",
+      () => existsSync(join(dir, "w")),
+      20_000,
+      () => status(getPod(cluster, "writer")),
+    );
+    cluster.apply(mounting("other", { runAsUser: 2000, runAsGroup: 3000 }, 'echo o > "$DATA/o"; sleep 600'));
+    await waitFor("the third user's file", () => existsSync(join(dir, "o")));
+    expect(statSync(dir).uid).toBe(0); // fsGroup changes the group, never the owner
+    expect(statSync(join(dir, "w")).uid).toBe(10001);
+    expect(statSync(join(dir, "o")).uid).toBe(2000);
+  });
+});
+
 describe("eviction", () => {
   it("evicts a pod whose emptyDir exceeds its sizeLimit: Failed, reason Evicted", async () => {
     cluster.apply(

@@ -8,12 +8,19 @@ import type { ISecurityContext } from "kubernetes-models/v1/SecurityContext";
  * a read-only root filesystem (writable paths are emptyDirs).
  */
 
-export function podSecurityContext(uid: number): IPodSecurityContext {
+/**
+ * `fsGroup` is the group volumes are given to where the volume driver applies it: pods that share a
+ * claim (the app writes uploads, NGINX serves them) must have the same one, or each pod start would
+ * hand the claim to its own group and take the other's write access away. Only the claim's top
+ * directory is checked at start (OnRootMismatch), not every file of a large uploads volume.
+ */
+export function podSecurityContext(uid: number, fsGroup = uid): IPodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: uid,
     runAsGroup: uid,
-    fsGroup: uid,
+    fsGroup,
+    fsGroupChangePolicy: "OnRootMismatch",
     seccompProfile: { type: "RuntimeDefault" },
   };
 }

@@ -114,7 +114,8 @@ export function renderWebTier(ctx: RenderContext, web: ResolvedWeb): Child[] {
     ...(spec.app?.imagePullSecrets && initContainers.length > 0
       ? { imagePullSecrets: spec.app.imagePullSecrets.map((name) => ({ name })) }
       : {}),
-    securityContext: podSecurityContext(DEFAULT_WEB_USER),
+    // The app's group when there is an app: the claims both tiers mount stay writable by the app.
+    securityContext: podSecurityContext(DEFAULT_WEB_USER, spec.app?.runAsUser ?? DEFAULT_WEB_USER),
     // In-flight proxied requests may take up to the read timeout to finish after the delay.
     terminationGracePeriodSeconds: PRE_STOP_DELAY_SECONDS + web.proxyTimeouts.readSeconds + 5,
     ...(initContainers.length > 0 ? { initContainers } : {}),

@@ -69,3 +69,20 @@ describe("the preStop delay", () => {
     }
   });
 });
+
+describe("volumes the tiers share", () => {
+  it("the web and app pods have one fsGroup (the app's), checked at the claim's top only", () => {
+    const { objects } = render(
+      validWebApp({ app: { ...app, runAsUser: 20001 }, web: {}, media: { size: "1Gi" } }),
+    );
+    const web = podSpec(objects, "shop-web").securityContext;
+    const appPod = podSpec(objects, "shop-app").securityContext;
+    expect(web).toMatchObject({ runAsUser: 101, fsGroup: 20001, fsGroupChangePolicy: "OnRootMismatch" });
+    expect(appPod).toMatchObject({ runAsUser: 20001, fsGroup: 20001, fsGroupChangePolicy: "OnRootMismatch" });
+  });
+
+  it("a static site's web pods keep their own group", () => {
+    const { objects } = render(validWebApp({ web: {}, static: { persistentVolumeClaim: { size: "1Gi" } } }));
+    expect(podSpec(objects, "shop-web").securityContext).toMatchObject({ runAsUser: 101, fsGroup: 101 });
+  });
+});

@@ -3,6 +3,7 @@ import { FIELD_MANAGER } from "../kube/client.js";
 import { isConflict, isNotFound, KubeApiError, retryAfterMs } from "../kube/errors.js";
 import type { Child, ChildKind } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
+import { trimForCache } from "./cache-trim.js";
 import { CHILD_POLICIES, changedImmutableFields } from "./child-policies.js";
 import { desiredMatchesLive } from "./diff.js";
 import { childId, describeController, mayWrite } from "./ownership.js";
@@ -86,7 +87,8 @@ export async function applyChildren(
         ? await update(kind, desired, live, deps, out)
         : await create(kind, desired, deps, out);
       if (!result) continue;
-      recent.remember(id, live, result);
+      // Kept as the cache keeps it (cache-trim.ts): the response has every manager's managedFields.
+      recent.remember(id, live, trimForCache(result));
       out.observed.set(id, result);
       out.applied++;
       if (result.metadata.resourceVersion !== live?.metadata.resourceVersion) {

@@ -6,8 +6,13 @@ import type { KubeObject } from "../api/kube-object.js";
  * written object is the truth; without this a reconcile racing its own watch events would repeat
  * writes during convergence. Entries expire after `ttlMs`: a watch event normally arrives within
  * milliseconds, and an object created and then deleted before the cache saw it would otherwise look
- * alive forever (its "before" and its "after deletion" are both "absent").
+ * alive forever (its "before" and its "after deletion" are both "absent"). An entry is dropped as
+ * soon as any newer event for its object reaches the cache, and expired ones are swept as writes
+ * come: at a thousand WebApps, keeping them would hold thousands of objects.
  */
+/** Writes between two sweeps of expired entries. */
+const SWEEP_EVERY = 100;
+
 export class RecentWrites {
   private readonly written = new Map<string, { before: string | undefined; obj: KubeObject; at: number }>();
 
@@ -29,18 +34,38 @@ export class RecentWrites {
 
   remember(id: string, before: KubeObject | undefined, after: KubeObject): void {
     if (after?.metadata?.resourceVersion === undefined) return;
-    this.written.set(id, { before: before?.metadata.resourceVersion, obj: after, at: this.now() });
+    const now = this.now();
+    if (++this.sinceSweep >= SWEEP_EVERY) this.sweep(now);
+    this.written.delete(id); // oldest first, for the sweep
+    this.written.set(id, { before: before?.metadata.resourceVersion, obj: after, at: now });
     if (this.written.size > this.limit) this.written.clear();
   }
 
-  /** Whether an event's object is exactly what we wrote (its echo): nothing new to act on. */
+  /**
+   * Whether an event's object is exactly what we wrote (its echo): nothing new to act on. Called for
+   * each event once the cache holds its object, so the write is no longer needed either way.
+   */
   isEcho(id: string, resourceVersion: string | undefined): boolean {
     const entry = this.written.get(id);
-    return (
-      entry !== undefined &&
-      resourceVersion !== undefined &&
-      entry.obj.metadata.resourceVersion === resourceVersion
-    );
+    if (entry === undefined || resourceVersion === undefined) return false;
+    if (resourceVersion !== entry.before) this.written.delete(id);
+    return entry.obj.metadata.resourceVersion === resourceVersion;
+  }
+
+  /** Entries kept (for tests and metrics). */
+  get size(): number {
+    return this.written.size;
+  }
+
+  private sinceSweep = 0;
+
+  /** Drops expired entries; the map is in write order, so the sweep stops at the first fresh one. */
+  private sweep(now: number): void {
+    this.sinceSweep = 0;
+    for (const [id, entry] of this.written) {
+      if (now - entry.at < this.ttlMs) break;
+      this.written.delete(id);
+    }
   }
 
   forget(id: string): void {

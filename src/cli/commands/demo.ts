@@ -264,7 +264,7 @@ async function printUrls(
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the operator on a simulated cluster with the examples applied (npm run demo)",
+  summary: "run the operator and the examples on an embedded cluster (npm run demo)",
   help,
   run: demo,
 };

@@ -30,12 +30,39 @@ function compare(desired: KubeObject, live: KubeObject, fieldManager: string): b
   const owned = live.metadata.managedFields?.find(
     (m: ManagedFieldsEntry) => m.manager === fieldManager && m.operation === "Apply" && !m.subresource,
   );
-  if (owned?.fieldsV1) {
-    for (const path of ownedFieldPaths(owned.fieldsV1)) {
-      if (!hasPath(desired, path)) return false;
-    }
+  const paths = owned ? ownedPathsOf(owned) : [];
+  for (const path of paths) {
+    if (!hasPath(desired, path)) return false;
   }
   return true;
+}
+
+/**
+ * A managedFields entry as the controller's cache keeps it (cache-trim.ts): instead of the fieldsV1
+ * tree (hundreds of small objects per Deployment), the owned paths as one string, the only thing
+ * read from it. Paths are separated by a newline, their segments by U+0000 (neither occurs in keys).
+ */
+export interface CompactManagedFieldsEntry extends ManagedFieldsEntry {
+  ownedPaths?: string;
+}
+
+const PATH_SEPARATOR = "\n";
+const SEGMENT_SEPARATOR = "\u0000";
+
+/** The compact form of an entry's owned paths. */
+export function compactOwnedPaths(fieldsV1: Record<string, unknown>): string {
+  return ownedFieldPaths(fieldsV1)
+    .map((p) => p.join(SEGMENT_SEPARATOR))
+    .join(PATH_SEPARATOR);
+}
+
+function ownedPathsOf(entry: CompactManagedFieldsEntry): string[][] {
+  if (entry.ownedPaths !== undefined) {
+    return entry.ownedPaths === ""
+      ? []
+      : entry.ownedPaths.split(PATH_SEPARATOR).map((p) => p.split(SEGMENT_SEPARATOR));
+  }
+  return entry.fieldsV1 ? ownedFieldPaths(entry.fieldsV1) : [];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

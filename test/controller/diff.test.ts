@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { trimForCache } from "../../src/controller/cache-trim.js";
 import { desiredMatchesLive, ownedFieldPaths, parseQuantity } from "../../src/controller/diff.js";
 import type { KubeObject } from "../../src/kube/resources.js";
 
@@ -103,6 +104,33 @@ describe("desiredMatchesLive", () => {
       },
     ];
     expect(desiredMatchesLive(desired, l, "webapp-operator")).toBe(true);
+  });
+
+  it("gives the same verdicts on the cache's compact copy of our managedFields entry", () => {
+    const l = live();
+    l.metadata.managedFields = [
+      {
+        manager: "webapp-operator",
+        operation: "Apply",
+        fieldsType: "FieldsV1",
+        fieldsV1: {
+          "f:metadata": { "f:labels": { "f:a": {}, "f:old": {} } },
+          "f:spec": {
+            "f:replicas": {},
+            "f:template": { "f:spec": { "f:containers": { 'k:{"name":"app"}': {} } } },
+          },
+        },
+      },
+      { manager: "kubectl", operation: "Update", fieldsType: "FieldsV1", fieldsV1: { "f:spec": {} } },
+    ];
+    (l.metadata.labels as Record<string, string>).old = "v";
+    const cached = trimForCache(l);
+    expect(cached.metadata.managedFields).toHaveLength(1);
+    expect(cached.metadata.managedFields?.[0]?.fieldsV1).toBeUndefined();
+    expect(desiredMatchesLive(desired, cached, "webapp-operator")).toBe(false);
+    const withoutOld = structuredClone(desired);
+    (withoutOld.metadata.labels as Record<string, string>).old = "v";
+    expect(desiredMatchesLive(withoutOld, trimForCache(l), "webapp-operator")).toBe(true);
   });
 
   it("sees a missing replicas only when we send it (an HPA-owned Deployment omits it)", () => {

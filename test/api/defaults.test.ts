@@ -187,7 +187,8 @@ const RULES: Record<string, () => void> = {
   },
   "workers.resources": () => {
     // The pod's ephemeral storage is the render's own (its volumes plus logs), whoever set CPU and memory.
-    const cpuAndMemory = (r: { requests?: object; limits?: object }) => {
+    const cpuAndMemory = (resources: object | undefined) => {
+      const r = (resources ?? {}) as { requests?: object; limits?: object };
       const strip = (m?: object) => {
         const { "ephemeral-storage": _, ...rest } = (m ?? {}) as Record<string, string>;
         return Object.keys(rest).length > 0 ? rest : undefined;
@@ -225,7 +226,7 @@ const RULES: Record<string, () => void> = {
       };
       return cron.spec.jobTemplate.spec.template.spec.containers[0]!.resources;
     };
-    const cpu = (r: { requests?: { cpu?: string } }) => r.requests?.cpu;
+    const cpu = (r: object | undefined) => (r as { requests?: { cpu?: string } } | undefined)?.requests?.cpu;
     expect(cpu(job())).toBe("250m");
     expect(cpu(job({ resources: { requests: { cpu: "1" } } }))).toBe("1");
   },

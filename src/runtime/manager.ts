@@ -166,6 +166,7 @@ export class Manager {
   private readonly primaryInformers: Informer[] = [];
   private readonly notServed = new Set<ResourceType>();
   private readonly elector: LeaderElector | undefined;
+  private readonly leaseClient: KubeClient | undefined;
   private readonly electionAbort = new AbortController();
   private readonly reconciler: Reconciler;
   private readonly namespaces: (string | undefined)[];
@@ -204,15 +205,28 @@ export class Manager {
     });
     if (opts.leaderElection) {
       const le = opts.leaderElection;
+      const timing = {
+        leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
+      };
+      // The Lease has a client of its own, as client-go's leader election gets one: its own
+      // keep-alive connections (a few: the standby's watch, an attempt, one being torn down after a
+      // timeout), a request timeout derived from the renew deadline, its own user agent. So a renewal
+      // never waits for a connection behind reconcile traffic, and a dead pooled connection costs one
+      // attempt. The KubeClient has no rate limiter or in-flight cap; the reconcile concurrency limit
+      // (the workers) only bounds the reconciles, and the renew loop is not one of them.
+      this.leaseClient = new KubeClient(
+        opts.kubeConfig,
+        this.metrics.requestObserver(),
+        `${opts.userAgent ?? "webapp-operator"}/leader-election`,
+        { maxSockets: 4, timeoutMs: timing.renewDeadlineMs / 2 },
+      );
+      const log = this.log.child({ leaderElection: LEASE_NAME });
       this.elector = new LeaderElector(
-        new ApiLeaseStore(this.client, le.namespace, LEASE_NAME),
-        {
-          identity: this.identity,
-          leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
-          renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
-          retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
-        },
-        this.log.child({ leaderElection: LEASE_NAME }),
+        new ApiLeaseStore(this.leaseClient, le.namespace, LEASE_NAME, log),
+        { identity: this.identity, ...timing },
+        log,
       );
     }
   }
@@ -489,7 +503,6 @@ export class Manager {
   private shutdown(reason: StopReason): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, "shutting down");
-      this.electionAbort.abort();
       clearTimeout(this.resyncTimer);
       clearTimeout(this.discoveryTimer);
       const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers));
@@ -502,6 +515,9 @@ export class Manager {
       giveUp.abort(); // the timer must not keep the process alive once drained
       if (!finished) this.log.warn({ timeoutMs }, "in-flight reconciles did not finish in time");
       this.leading = false;
+      // Renewals went on while the reconciles finished (a standby must not start while they run);
+      // only now does the election stop, and the release waits for a renewal in flight.
+      this.electionAbort.abort();
       if (this.elector && reason === "stopped") {
         await this.elector.release().catch((err: Error) => {
           this.log.warn({ err: err.message }, "could not release the leader lease");
@@ -510,6 +526,7 @@ export class Manager {
       await Promise.all([...this.informers.values()].map((i) => i.stop()));
       await Promise.all(this.servers.map((s) => s.close()));
       this.client.close();
+      this.leaseClient?.close();
       this.log.info("stopped");
       this.resolveDone(reason);
     })();

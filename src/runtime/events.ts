@@ -1,5 +1,7 @@
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import { isRetryable, retryAfterMs } from "../kube/errors.js";
 import { Kinds } from "../kube/resources.js";
+import { sleep } from "./backoff.js";
 import type { Logger } from "./logger.js";
 import { nowRfc3339 } from "./time.js";
 
@@ -23,6 +25,15 @@ export const EVENT_CORRELATION = {
   cacheSize: 4096,
 };
 
+/**
+ * Waits before the second and third try of an Event write that failed in a way a retry may fix (no
+ * answer, 5xx, 429, a conflict): short, since the reconcile waits for the recorder, and few, since an
+ * Event is worth less than the work it reports on.
+ */
+const RETRY_DELAYS_MS = [50, 200];
+/** The longest Retry-After an Event write waits for. */
+const MAX_RETRY_AFTER_MS = 1000;
+
 interface Recorded {
   /** The Event object's name: repeats patch it instead of creating another. */
   name: string;
@@ -39,11 +50,15 @@ interface Recorded {
  * repeat of the same type, reason and message about the same object within ten minutes patches that
  * Event's count and lastTimestamp instead of adding an object; more than ten different messages of one
  * reason become one Event "(combined from similar events): ...". An Event's name is fixed when it is
- * first sent, so a retry after a lost answer finds it (409) rather than making a second one.
+ * first sent, so a retry after a lost answer finds it (409 AlreadyExists) rather than making a second
+ * one; a write that failed in a way a retry may fix is tried again at once (twice, briefly), and one
+ * that is not delivered in the end is not counted.
  */
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
   private readonly similar = new Map<string, { messages: Set<string>; since: number }>();
+  /** Makes names unique within a millisecond (the cache's size can repeat once entries are dropped). */
+  private sequence = 0;
 
   constructor(
     private readonly sink: EventSink,
@@ -69,7 +84,7 @@ export class EventRecorder {
     const entry: Recorded = previous
       ? { ...previous, count: previous.count + 1, lastSeen: now }
       : {
-          name: `${obj.metadata.name}.${(BigInt(now) * 1_000_000n + BigInt(this.recorded.size)).toString(16)}`,
+          name: `${obj.metadata.name}.${(BigInt(now) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16)}`,
           namespace,
           count: 1,
           firstTimestamp: time,
@@ -78,49 +93,70 @@ export class EventRecorder {
         };
     this.recorded.delete(key);
     this.recorded.set(key, entry);
-    try {
-      if (entry.created && this.sink.patch) {
-        await this.sink.patch(Kinds.Event, namespace, entry.name, {
-          count: entry.count,
-          lastTimestamp: time,
-          message: text,
-        });
+    const event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: entry.name, namespace },
+      involvedObject: {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+      },
+      type,
+      reason,
+      message: text,
+      source: { component: COMPONENT },
+      reportingComponent: COMPONENT,
+      reportingInstance: this.instance,
+      firstTimestamp: entry.firstTimestamp,
+      lastTimestamp: time,
+      count: entry.count,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(entry, event, { count: entry.count, lastTimestamp: time, message: text });
         return;
+      } catch (err) {
+        const delay = RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || !isRetryable(err)) {
+          // Not delivered: not counted either, so the Event's count says how often it reached the server.
+          if (previous) entry.count--;
+          else this.recorded.delete(key);
+          this.log.warn({ err: (err as Error).message, reason }, "could not record an event");
+          return;
+        }
+        await sleep(Math.max(delay, Math.min(retryAfterMs(err) ?? 0, MAX_RETRY_AFTER_MS)));
       }
-      await this.sink.create(Kinds.Event, namespace, {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: { name: entry.name, namespace },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: obj.metadata.name,
-          namespace,
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
-        },
-        type,
-        reason,
-        message: text,
-        source: { component: COMPONENT },
-        reportingComponent: COMPONENT,
-        reportingInstance: this.instance,
-        firstTimestamp: entry.firstTimestamp,
-        lastTimestamp: time,
-        count: entry.count,
-      });
-      entry.created = true;
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      // 409: an earlier try got through although its answer was lost; the Event exists.
-      if (code === 409) {
-        entry.created = true;
-        return;
-      }
-      // 404 on a patch: the Event expired on the server; the next occurrence creates it anew.
-      if (code === 404) entry.created = false;
-      this.log.warn({ err: (err as Error).message, reason }, "could not record an event");
     }
+  }
+
+  /**
+   * One try: a repeat patches the Event's count (set, not incremented, so a retry after a lost answer
+   * cannot overcount), anything else creates it under its fixed name. Resolves once the server has it.
+   */
+  private async write(entry: Recorded, event: Record<string, unknown>, repeat: object): Promise<void> {
+    const namespace = entry.namespace;
+    if (entry.created && this.sink.patch) {
+      try {
+        await this.sink.patch(Kinds.Event, namespace, entry.name, repeat);
+        return;
+      } catch (err) {
+        // Gone from the server (its events expire after an hour): create it anew, now.
+        if ((err as { code?: number }).code !== 404) throw err;
+        entry.created = false;
+      }
+    }
+    try {
+      await this.sink.create(Kinds.Event, namespace, event);
+    } catch (err) {
+      // An earlier try got through although its answer was lost: the Event exists. Any other 409
+      // (a conflict the server could not resolve) is retried like a server error.
+      if ((err as { reason?: string }).reason !== "AlreadyExists") throw err;
+    }
+    entry.created = true;
   }
 
   /** True once more than `similarThreshold` different messages of one reason came within the window. */

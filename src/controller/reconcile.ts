@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describeErrors, type WebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
+import { mayHaveLanded } from "../kube/errors.js";
 import {
   CHILD_KINDS,
   type Child,
@@ -23,6 +24,7 @@ import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
+import { TransientFailures } from "./transient-failures.js";
 import { planRollout, type RolloutPlan } from "./version-gate.js";
 
 /** How long after writing children the status waits for them to report, at most. */
@@ -53,6 +55,12 @@ export interface ReconcileOutcome {
 export class Reconciler {
   private readonly recent: RecentWrites;
   private readonly renders = new RenderCache();
+  private readonly failures: TransientFailures;
+  /**
+   * Status writes that got no answer, by WebApp: they may have landed. Their Events are owed if the
+   * next reconcile finds that status in place (it then sees no transition of its own).
+   */
+  private readonly unanswered = new Map<string, { previous: WebAppStatus | undefined; next: WebAppStatus }>();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -62,8 +70,11 @@ export class Reconciler {
     private readonly clock: () => number = Date.now,
     /** How long a write is trusted over a cache that has not caught up with it. */
     recentWritesTtlMs?: number,
+    /** How long errors a retry may fix go unreported (see TransientFailures). */
+    transientFailureGraceMs?: number,
   ) {
     this.recent = new RecentWrites(recentWritesTtlMs);
+    this.failures = new TransientFailures(transientFailureGraceMs);
   }
 
   /** Whether a child's event only echoes a write of ours (then it needs no reconcile). */
@@ -85,6 +96,8 @@ export class Reconciler {
     const raw = this.recent.fresh(`WebApp/${key}`, this.reader.webapp(key));
     if (!raw) {
       log.debug("WebApp is gone; garbage collection removes its children");
+      this.failures.recovered(key);
+      this.unanswered.delete(key);
       return outcome;
     }
     if (raw.metadata.deletionTimestamp) {
@@ -99,8 +112,7 @@ export class Reconciler {
       const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
       log.warn({ errors: rendering.errors }, "invalid WebApp spec");
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
-      outcome.statusWritten = await this.writeStatus(raw, previous, status);
-      await this.recordTransitions(raw, previous, status);
+      outcome.statusWritten = await this.reportStatus(key, raw, previous, status);
       return outcome;
     }
 
@@ -114,9 +126,14 @@ export class Reconciler {
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
-    if (applied.changed.length > 0 && previous?.observedGeneration === raw.metadata.generation) {
-      // The spec did not change, so someone else changed our children: say what was taken back. A
-      // spec change is told by the WebApp's generation and status.
+    if (
+      applied.changed.length > 0 &&
+      previous?.observedGeneration === raw.metadata.generation &&
+      findCondition(previous?.conditions, "Degraded")?.reason !== "ApplyFailed"
+    ) {
+      // The spec did not change and our last applies went through, so someone else changed our
+      // children: say what was taken back. A spec change is told by the WebApp's generation and
+      // status; a child behind because our apply failed is no news.
       await this.events.record(
         raw,
         "Normal",
@@ -127,10 +144,12 @@ export class Reconciler {
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
+    const pruneRetryable: string[] = [];
     if (applied.errors.length === 0 && !rendering.partial) {
       const pruned = await pruneChildren(raw, [...plan.apply.map((c) => c.object), ...plan.keep], deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
+      pruneRetryable.push(...pruned.retryable);
       if (pruned.deleted.length > 0) {
         await this.events.record(
           raw,
@@ -141,8 +160,22 @@ export class Reconciler {
       }
     }
 
-    // Status.
     const errors = [...applied.errors, ...pruneErrors];
+    if (errors.length === 0) {
+      this.failures.recovered(key);
+    } else if (
+      errors.every((e) => applied.retryable.includes(e) || pruneRetryable.includes(e)) &&
+      !this.failures.lasting(key, this.clock())
+    ) {
+      // Retried with back-off, reported only if it lasts (see TransientFailures): no status write,
+      // no Event.
+      throw new ReconcileError(
+        `could not apply ${errors.length} children, retrying: ${errors.join("; ")}`,
+        applied.retryAfterMs,
+      );
+    }
+
+    // Status.
     const pods = this.reader.pods(key);
     const status = computeStatus({
       generation: raw.metadata.generation,
@@ -170,10 +203,7 @@ export class Reconciler {
       log.debug({ changed: applied.changed }, "children written, status after they report");
       return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
-    outcome.statusWritten = await this.writeStatus(raw, previous, status);
-    // Events about conditions after the status they describe is written: a failed status write
-    // records nothing, so its retry cannot repeat an event.
-    await this.recordTransitions(raw, previous, status);
+    outcome.statusWritten = await this.reportStatus(key, raw, previous, status);
     if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {
       throw new ReconcileError(
@@ -313,6 +343,35 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Writes the status, then records the Events of its transitions: a status write that failed
+   * records nothing, so its retry cannot repeat an Event. A write that got no answer may have
+   * landed all the same; then the next reconcile reads that status back, sees no transition and
+   * would never send its Events. So it is remembered, and the next reconcile sends them if it finds
+   * it in place (or, if it did not land, makes the transition again itself): once either way.
+   */
+  private async reportStatus(
+    key: string,
+    raw: KubeObject,
+    previous: WebAppStatus | undefined,
+    status: WebAppStatus,
+  ): Promise<boolean> {
+    const unanswered = this.unanswered.get(key);
+    this.unanswered.delete(key);
+    if (unanswered && jsonEqual(previous ?? {}, unanswered.next)) {
+      await this.recordTransitions(raw, unanswered.previous, unanswered.next);
+    }
+    let written: boolean;
+    try {
+      written = await this.writeStatus(raw, previous, status);
+    } catch (err) {
+      if (mayHaveLanded(err)) this.unanswered.set(key, { previous, next: status });
+      throw err;
+    }
+    await this.recordTransitions(raw, previous, status);
+    return written;
+  }
+
   private async writeStatus(
     raw: KubeObject,
     previous: WebAppStatus | undefined,
@@ -347,6 +406,7 @@ function mergeApplied(first: ApplyOutcome | undefined, rest: ApplyOutcome): Appl
     skipped: rest.skipped,
     changed: [...first.changed, ...rest.changed.filter((c) => !first.changed.includes(c))],
     errors: [...first.errors, ...rest.errors.filter((e) => !first.errors.includes(e))],
+    retryable: [...first.retryable, ...rest.retryable.filter((e) => !first.retryable.includes(e))],
     conflicts: [...first.conflicts, ...rest.conflicts.filter((c) => !first.conflicts.includes(c))],
     notServed: rest.notServed,
   };

@@ -83,6 +83,17 @@ function parseIntParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
+/** The request goes on to be carried out, but its answer never leaves: the connection is reset instead. */
+function dropAnswer(req: IncomingMessage, res: ServerResponse): void {
+  const reset = () => {
+    req.socket.destroy();
+    return res;
+  };
+  res.writeHead = reset as unknown as typeof res.writeHead;
+  res.write = (() => true) as unknown as typeof res.write;
+  res.end = reset as unknown as typeof res.end;
+}
+
 export class ApiServerHandler {
   constructor(private readonly d: ServerDeps) {}
 
@@ -138,6 +149,10 @@ export class ApiServerHandler {
       if (fault === "reset") {
         req.socket.destroy();
         return;
+      }
+      if (fault === "drop-answer") {
+        dropAnswer(req, res);
+        break;
       }
       if ("latencyMs" in fault) await sleep(fault.latencyMs);
       else if (fault.status === 429) throw tooManyRequests(fault.retryAfterSeconds);

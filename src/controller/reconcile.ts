@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describeErrors, type WebApp, type WebAppStatus } from "../api/index.js";
 import type { KubeObject } from "../api/kube-object.js";
-import { mayHaveLanded } from "../kube/errors.js";
 import {
   CHILD_KINDS,
   type Child,
@@ -56,11 +55,6 @@ export class Reconciler {
   private readonly recent: RecentWrites;
   private readonly renders = new RenderCache();
   private readonly failures: TransientFailures;
-  /**
-   * Status writes that got no answer, by WebApp: they may have landed. Their Events are owed if the
-   * next reconcile finds that status in place (it then sees no transition of its own).
-   */
-  private readonly unanswered = new Map<string, { previous: WebAppStatus | undefined; next: WebAppStatus }>();
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -97,7 +91,6 @@ export class Reconciler {
     if (!raw) {
       log.debug("WebApp is gone; garbage collection removes its children");
       this.failures.recovered(key);
-      this.unanswered.delete(key);
       return outcome;
     }
     if (raw.metadata.deletionTimestamp) {
@@ -112,7 +105,7 @@ export class Reconciler {
       const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
       log.warn({ errors: rendering.errors }, "invalid WebApp spec");
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
-      outcome.statusWritten = await this.reportStatus(key, raw, previous, status);
+      outcome.statusWritten = await this.reportStatus(raw, previous, status);
       return outcome;
     }
 
@@ -203,7 +196,7 @@ export class Reconciler {
       log.debug({ changed: applied.changed }, "children written, status after they report");
       return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
-    outcome.statusWritten = await this.reportStatus(key, raw, previous, status);
+    outcome.statusWritten = await this.reportStatus(raw, previous, status);
     if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {
       throw new ReconcileError(
@@ -320,7 +313,8 @@ export class Reconciler {
     const before = findCondition(previous?.conditions, "Ready");
     const after = findCondition(next.conditions, "Ready");
     if (after?.status === "True" && before?.status !== "True") {
-      await this.events.record(raw, "Normal", "Ready", after.message);
+      const since = `${before?.status ?? "unset"} since ${before?.lastTransitionTime ?? "never"}`;
+      await this.events.recordOnce(raw, "Normal", "Ready", after.message, `Ready after ${since}`);
     }
     const degraded = findCondition(next.conditions, "Degraded");
     const wasDegraded = findCondition(previous?.conditions, "Degraded");
@@ -333,43 +327,48 @@ export class Reconciler {
         wasDegraded.reason !== degraded.reason ||
         wasDegraded.message !== degraded.message)
     ) {
-      await this.events.record(raw, "Warning", degraded.reason, degraded.message);
+      const after = [degraded.reason, degraded.message];
+      const was = [
+        wasDegraded?.status,
+        wasDegraded?.reason,
+        wasDegraded?.message,
+        wasDegraded?.lastTransitionTime,
+      ];
+      await this.events.recordOnce(
+        raw,
+        "Warning",
+        degraded.reason,
+        degraded.message,
+        JSON.stringify({ after, was }),
+      );
     }
     const shown = new Set((previous?.warnings ?? []).map((w) => `${w.field}|${w.message}`));
     for (const w of next.warnings ?? []) {
       if (!shown.has(`${w.field}|${w.message}`)) {
-        await this.events.record(raw, "Warning", "RenderWarning", `${w.field}: ${w.message}`);
+        await this.events.recordOnce(
+          raw,
+          "Warning",
+          "RenderWarning",
+          `${w.field}: ${w.message}`,
+          JSON.stringify([w.field, w.message, previous?.observedGeneration ?? null]),
+        );
       }
     }
   }
 
   /**
-   * Writes the status, then records the Events of its transitions: a status write that failed
-   * records nothing, so its retry cannot repeat an Event. A write that got no answer may have
-   * landed all the same; then the next reconcile reads that status back, sees no transition and
-   * would never send its Events. So it is remembered, and the next reconcile sends them if it finds
-   * it in place (or, if it did not land, makes the transition again itself): once either way.
+   * Records the Events of the status's transitions, then writes it. Each transition's Event is named
+   * after the transition (the condition the previous status shows and since when), so it exists once
+   * however often the transition is made: again after a status write that failed or got no answer,
+   * or by a process restarted after a kill between the Event and the status.
    */
   private async reportStatus(
-    key: string,
     raw: KubeObject,
     previous: WebAppStatus | undefined,
     status: WebAppStatus,
   ): Promise<boolean> {
-    const unanswered = this.unanswered.get(key);
-    this.unanswered.delete(key);
-    if (unanswered && jsonEqual(previous ?? {}, unanswered.next)) {
-      await this.recordTransitions(raw, unanswered.previous, unanswered.next);
-    }
-    let written: boolean;
-    try {
-      written = await this.writeStatus(raw, previous, status);
-    } catch (err) {
-      if (mayHaveLanded(err)) this.unanswered.set(key, { previous, next: status });
-      throw err;
-    }
     await this.recordTransitions(raw, previous, status);
-    return written;
+    return this.writeStatus(raw, previous, status);
   }
 
   private async writeStatus(

@@ -42,15 +42,6 @@ export function isRetryable(err: unknown): boolean {
   return code === 0 || code === 409 || code === 429 || code >= 500;
 }
 
-/**
- * Whether the request may have been carried out although it failed: no answer came (a reset, a
- * timeout), or the server said it gave up waiting but may still be processing it (504).
- */
-export function mayHaveLanded(err: unknown): boolean {
-  const code = codeOf(err);
-  return code === 0 || code === 504;
-}
-
 /** Server-requested delay in milliseconds, if any. */
 export function retryAfterMs(err: unknown): number | undefined {
   if (err instanceof KubeApiError && err.retryAfterSeconds !== undefined) return err.retryAfterSeconds * 1000;

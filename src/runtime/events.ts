@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
 import { isRetryable, retryAfterMs } from "../kube/errors.js";
 import { Kinds } from "../kube/resources.js";
@@ -53,10 +54,16 @@ interface Recorded {
  * first sent, so a retry after a lost answer finds it (409 AlreadyExists) rather than making a second
  * one; a write that failed in a way a retry may fix is tried again at once (twice, briefly), and one
  * that is not delivered in the end is not counted.
+ *
+ * `recordOnce` is for occurrences that have an identity of their own (a WebApp became Ready after
+ * the state its previous status names): its Event's name is derived from that identity, so however
+ * often it is recorded, by this process or one restarted after a kill, one Event exists.
  */
 export class EventRecorder {
   private readonly recorded = new Map<string, Recorded>();
   private readonly similar = new Map<string, { messages: Set<string>; since: number }>();
+  /** Names of the Events recordOnce delivered (oldest dropped first). */
+  private readonly delivered = new Set<string>();
   /** Makes names unique within a millisecond (the cache's size can repeat once entries are dropped). */
   private sequence = 0;
 
@@ -93,10 +100,66 @@ export class EventRecorder {
         };
     this.recorded.delete(key);
     this.recorded.set(key, entry);
-    const event = {
+    const event = this.event(obj, entry.name, type, reason, text, entry.firstTimestamp, time, entry.count);
+    const repeat = { count: entry.count, lastTimestamp: time, message: text };
+    if (!(await this.deliver(() => this.write(entry, event, repeat), reason))) {
+      // Not delivered: not counted either, so the Event's count says how often it reached the server.
+      if (previous) entry.count--;
+      else this.recorded.delete(key);
+    }
+  }
+
+  /**
+   * Records the occurrence `occurrence` of `reason` about `obj` at most once: a second call, after a
+   * failed status write or in a process restarted after a kill, finds the Event (its name comes from
+   * the object's uid, the reason and `occurrence`) instead of making another. Never throws.
+   */
+  async recordOnce(
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    occurrence: string,
+  ): Promise<void> {
+    const id = createHash("sha256")
+      .update(`${obj.metadata.uid ?? ""}|${type}|${reason}|${occurrence}`)
+      .digest("hex")
+      .slice(0, 16);
+    const name = `${obj.metadata.name}.${id}`;
+    if (this.delivered.has(name)) return;
+    const time = nowRfc3339(this.now());
+    const event = this.event(obj, name, type, reason, message.slice(0, 1024), time, time, 1);
+    const namespace = obj.metadata.namespace ?? "default";
+    const created = await this.deliver(async () => {
+      try {
+        await this.sink.create(Kinds.Event, namespace, event);
+      } catch (err) {
+        if ((err as { reason?: string }).reason !== "AlreadyExists") throw err;
+      }
+    }, reason);
+    if (!created) return;
+    this.delivered.add(name);
+    if (this.delivered.size > EVENT_CORRELATION.cacheSize) {
+      this.delivered.delete(this.delivered.values().next().value as string);
+    }
+  }
+
+  /** A core/v1 Event about `obj`. */
+  private event(
+    obj: KubeObject,
+    name: string,
+    type: EventType,
+    reason: string,
+    message: string,
+    firstTimestamp: string,
+    lastTimestamp: string,
+    count: number,
+  ): Record<string, unknown> {
+    const namespace = obj.metadata.namespace ?? "default";
+    return {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name: entry.name, namespace },
+      metadata: { name, namespace },
       involvedObject: {
         apiVersion: obj.apiVersion,
         kind: obj.kind,
@@ -107,26 +170,27 @@ export class EventRecorder {
       },
       type,
       reason,
-      message: text,
+      message,
       source: { component: COMPONENT },
       reportingComponent: COMPONENT,
       reportingInstance: this.instance,
-      firstTimestamp: entry.firstTimestamp,
-      lastTimestamp: time,
-      count: entry.count,
+      firstTimestamp,
+      lastTimestamp,
+      count,
     };
+  }
+
+  /** Tries `write` until it succeeds, fails in a way no retry fixes, or the tries run out. */
+  private async deliver(write: () => Promise<void>, reason: string): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.write(entry, event, { count: entry.count, lastTimestamp: time, message: text });
-        return;
+        await write();
+        return true;
       } catch (err) {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined || !isRetryable(err)) {
-          // Not delivered: not counted either, so the Event's count says how often it reached the server.
-          if (previous) entry.count--;
-          else this.recorded.delete(key);
           this.log.warn({ err: (err as Error).message, reason }, "could not record an event");
-          return;
+          return false;
         }
         await sleep(Math.max(delay, Math.min(retryAfterMs(err) ?? 0, MAX_RETRY_AFTER_MS)));
       }

@@ -144,4 +144,24 @@ describe("a reconcile under API faults", () => {
     expect(h.condition("shop")).toMatchObject({ status: "True" });
     expect(reasons(h)).toEqual(["Ready"]);
   });
+
+  it.each([
+    ["before", "before the status write lands"],
+    ["after", "after the status write landed"],
+  ] as const)(
+    "a process killed %s the status write (%s): Ready is recorded exactly once",
+    async (when, _why) => {
+      const h = reconcileHarness();
+      h.webapp("shop", { app, web: {} });
+      await h.reconciler.reconcile("store/shop");
+      h.deploymentsReady();
+      // The process dies with the status write in flight: it never hears how it went.
+      h.failNext({ write: "status", when, error: new KubeApiError(0, "killed") });
+      await expect(h.reconciler.reconcile("store/shop")).rejects.toThrow();
+      h.restart();
+      await converge(h);
+      expect(h.condition("shop")).toMatchObject({ status: "True" });
+      expect(reasons(h)).toEqual(["Ready"]);
+    },
+  );
 });

@@ -202,4 +202,38 @@ describe("EventRecorder", () => {
     expect(store.events.size).toBe(0);
     expect(store.calls).toEqual([]);
   });
+
+  it("records an occurrence with an identity once: again in this process, or in one restarted after a kill", async () => {
+    const store = eventStore();
+    const first = new EventRecorder(
+      failing(store, "create", 1, new KubeApiError(0, "reset")),
+      silent,
+      "pod-1",
+    );
+    await first.recordOnce(webapp, "Normal", "Ready", "All tiers ready", "after RollingOut since 10:00");
+    await first.recordOnce(webapp, "Normal", "Ready", "All tiers ready", "after RollingOut since 10:00");
+    const restarted = new EventRecorder(store.sink, silent, "pod-2");
+    await restarted.recordOnce(
+      webapp,
+      "Normal",
+      "Ready",
+      "All tiers ready (2/2)",
+      "after RollingOut since 10:00",
+    );
+    expect(store.events.size).toBe(1);
+    expect([...store.events.values()][0]).toMatchObject({
+      reason: "Ready",
+      count: 1,
+      message: "All tiers ready",
+    });
+    // Another occurrence (Ready again after a later outage) is another Event.
+    await restarted.recordOnce(
+      webapp,
+      "Normal",
+      "Ready",
+      "All tiers ready",
+      "after ProgressDeadlineExceeded since 11:00",
+    );
+    expect(store.events.size).toBe(2);
+  });
 });

@@ -39,7 +39,13 @@ export function reconcileHarness(
   const hidden = opts.hidden ?? new Set<string>();
   let rv = 1;
   const writes: string[] = [];
-  const events: { reason: string; message: string; type: string; involvedObject: { name: string } }[] = [];
+  const events: {
+    metadata: { name: string };
+    reason: string;
+    message: string;
+    type: string;
+    involvedObject: { name: string };
+  }[] = [];
   const id = (kind: string, ns: string, name: string) => `${kind}/${ns}/${name}`;
   const faults: Fault[] = [];
   /** Throws the error of the first fault matching this write, `before` it lands or `after`. */
@@ -55,52 +61,62 @@ export function reconcileHarness(
   const content = (o: KubeObject) =>
     JSON.stringify({ ...o, metadata: undefined, status: undefined, apiVersion: undefined, kind: undefined });
 
-  const reconciler = new Reconciler(
-    {
-      webapp: (key) => objects.get(`WebApp/${key}`),
-      child: (type: ResourceType, ns, name) =>
-        hidden.has(id(type.kind, ns, name)) ? undefined : objects.get(id(type.kind, ns, name)),
-      children: (type, webappKey) =>
-        [...objects.values()].filter(
-          (o) =>
-            o.kind === type.kind &&
-            !hidden.has(id(o.kind, o.metadata.namespace!, o.metadata.name)) &&
-            ownerKeyOf(o) === webappKey,
-        ),
-      pods: (webappKey) =>
-        [...objects.values()].filter(
-          (o) =>
-            o.kind === "Pod" &&
-            `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
-        ),
-      served: opts.served ?? (() => true),
-    },
-    {
-      apply: (type, body, opts) => inject("apply", type.kind, () => apply(type, body, opts)),
-      delete: (type, ns, name) =>
-        inject("delete", type.kind, async () => {
-          writes.push(`delete ${type.kind}/${name}`);
-          objects.delete(id(type.kind, ns, name));
-        }),
-      patchStatus: (ns, name, patch) =>
-        inject("status", "WebApp", async () => {
-          writes.push(`status ${ns}/${name}`);
-          const current = objects.get(`WebApp/${ns}/${name}`)!;
-          const next = { ...current, status: (patch as { status: unknown }).status };
-          objects.set(`WebApp/${ns}/${name}`, next);
-          return next;
-        }),
-    },
-    new EventRecorder(
-      { create: async (_t, _ns, body) => events.push(body as (typeof events)[number]) },
-      pino({ level: "silent" }),
-      "test",
-    ),
-    opts.logger ?? pino({ level: "silent" }),
-    opts.clock ?? Date.now,
-    0, // this cache is the store itself: it never lags behind a write
-    opts.transientFailureGraceMs,
-  );
+  /** A reconciler with a recorder of its own: a restart makes another, as a new process would. */
+  const makeReconciler = () =>
+    new Reconciler(
+      {
+        webapp: (key) => objects.get(`WebApp/${key}`),
+        child: (type: ResourceType, ns, name) =>
+          hidden.has(id(type.kind, ns, name)) ? undefined : objects.get(id(type.kind, ns, name)),
+        children: (type, webappKey) =>
+          [...objects.values()].filter(
+            (o) =>
+              o.kind === type.kind &&
+              !hidden.has(id(o.kind, o.metadata.namespace!, o.metadata.name)) &&
+              ownerKeyOf(o) === webappKey,
+          ),
+        pods: (webappKey) =>
+          [...objects.values()].filter(
+            (o) =>
+              o.kind === "Pod" &&
+              `${o.metadata.namespace}/${o.metadata.labels?.["app.kubernetes.io/instance"]}` === webappKey,
+          ),
+        served: opts.served ?? (() => true),
+      },
+      {
+        apply: (type, body, opts) => inject("apply", type.kind, () => apply(type, body, opts)),
+        delete: (type, ns, name) =>
+          inject("delete", type.kind, async () => {
+            writes.push(`delete ${type.kind}/${name}`);
+            objects.delete(id(type.kind, ns, name));
+          }),
+        patchStatus: (ns, name, patch) =>
+          inject("status", "WebApp", async () => {
+            writes.push(`status ${ns}/${name}`);
+            const current = objects.get(`WebApp/${ns}/${name}`)!;
+            const next = { ...current, status: (patch as { status: unknown }).status };
+            objects.set(`WebApp/${ns}/${name}`, next);
+            return next;
+          }),
+      },
+      new EventRecorder(
+        {
+          create: async (_t, _ns, body) => {
+            const event = body as (typeof events)[number];
+            if (events.some((e) => e.metadata.name === event.metadata.name)) {
+              throw new KubeApiError(409, `events "${event.metadata.name}" already exists`, "AlreadyExists");
+            }
+            events.push(event);
+          },
+        },
+        pino({ level: "silent" }),
+        "test",
+      ),
+      opts.logger ?? pino({ level: "silent" }),
+      opts.clock ?? Date.now,
+      0, // this cache is the store itself: it never lags behind a write
+      opts.transientFailureGraceMs,
+    );
 
   async function apply(
     type: ResourceType,
@@ -198,5 +214,21 @@ export function reconcileHarness(
     faults.push({ times: 1, ...fault });
   }
 
-  return { reconciler, objects, writes, events, get, webapp, condition, id, failNext, deploymentsReady };
+  const harness = {
+    reconciler: makeReconciler(),
+    /** The operator killed and started again: nothing remembered but what the API holds. */
+    restart(): void {
+      harness.reconciler = makeReconciler();
+    },
+    objects,
+    writes,
+    events,
+    get,
+    webapp,
+    condition,
+    id,
+    failNext,
+    deploymentsReady,
+  };
+  return harness;
 }

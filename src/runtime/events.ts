@@ -27,11 +27,12 @@ export const EVENT_CORRELATION = {
 };
 
 /**
- * Waits before the second and third try of an Event write that failed in a way a retry may fix (no
- * answer, 5xx, 429, a conflict): short, since the reconcile waits for the recorder, and few, since an
- * Event is worth less than the work it reports on.
+ * Waits before the second, third and fourth try of an Event write that failed in a way a retry may
+ * fix (no answer, 5xx, 429, a conflict): short, since the reconcile waits for the recorder (1.25 s at
+ * most), and few, since an Event is worth less than the work it reports on. With one request in ten
+ * failing, one Event in 10,000 is lost.
  */
-const RETRY_DELAYS_MS = [50, 200];
+const RETRY_DELAYS_MS = [50, 200, 1000];
 /** The longest Retry-After an Event write waits for. */
 const MAX_RETRY_AFTER_MS = 1000;
 
@@ -52,7 +53,7 @@ interface Recorded {
  * Event's count and lastTimestamp instead of adding an object; more than ten different messages of one
  * reason become one Event "(combined from similar events): ...". An Event's name is fixed when it is
  * first sent, so a retry after a lost answer finds it (409 AlreadyExists) rather than making a second
- * one; a write that failed in a way a retry may fix is tried again at once (twice, briefly), and one
+ * one; a write that failed in a way a retry may fix is tried again (three times, briefly), and one
  * that is not delivered in the end is not counted.
  *
  * `recordOnce` is for occurrences that have an identity of their own (a WebApp became Ready after

@@ -3,7 +3,7 @@ import os from "node:os";
 import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
 import { KubeClient } from "../kube/client.js";
 import type { ConnectionSource } from "../kube/transport.js";
-import { sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "./backoff.js";
 import { EventRecorder } from "./events.js";
 import { parseBindAddress, startHttpServer } from "./health-server.js";
 import { Informer } from "./informer.js";
@@ -165,6 +165,9 @@ export class Manager {
   private readonly informers = new Map<string, Informer>();
   private readonly primaryInformers: Informer[] = [];
   private readonly notServed = new Set<ResourceType>();
+  /** Group/versions whose discovery failed: looked for again soon, with back-off. */
+  private readonly undiscovered = new Set<string>();
+  private discoveryFailures = 0;
   private readonly elector: LeaderElector | undefined;
   private readonly leaseClient: KubeClient | undefined;
   private readonly electionAbort = new AbortController();
@@ -235,8 +238,17 @@ export class Manager {
     return this.leading;
   }
 
+  /**
+   * Every kind's cache is filled: the primary kind is served, discovery has answered for every
+   * group/version (a kind whose discovery failed would have no cache, and a reconcile would take its
+   * objects for missing), and every informer has listed.
+   */
   get cachesSynced(): boolean {
-    return this.primaryServed && [...this.informers.values()].every((i) => i.hasSynced);
+    return (
+      this.primaryServed &&
+      this.undiscovered.size === 0 &&
+      [...this.informers.values()].every((i) => i.hasSynced)
+    );
   }
 
   /** Counters of each informer, keyed `Kind|namespace` (`*` for all namespaces). */
@@ -372,8 +384,10 @@ export class Manager {
       if (served.has(type.apiVersion)) continue;
       try {
         served.set(type.apiVersion, await this.client.servedKinds(type.apiVersion));
+        this.undiscovered.delete(type.apiVersion);
       } catch (err) {
         failed = true;
+        this.undiscovered.add(type.apiVersion);
         this.log.warn({ apiVersion: type.apiVersion, err: (err as Error).message }, "discovery failed");
       }
     }
@@ -410,8 +424,14 @@ export class Manager {
       }
     }
     if ((this.notServed.size > 0 || failed) && !this.stopping) {
+      const period = this.opts.discoveryPeriodMs ?? 30_000;
+      // A failed request is tried again soon (the workers wait for it); a kind not served, at leisure.
+      this.discoveryFailures = failed ? this.discoveryFailures + 1 : 0;
+      const delay = failed
+        ? backoffDelay(this.discoveryFailures - 1, { baseMs: 200, maxMs: Math.min(period, 10_000) })
+        : period;
       clearTimeout(this.discoveryTimer);
-      this.discoveryTimer = setTimeout(() => void this.discover(), this.opts.discoveryPeriodMs ?? 30_000);
+      this.discoveryTimer = setTimeout(() => void this.discover(), delay);
       this.discoveryTimer.unref?.();
     }
   }

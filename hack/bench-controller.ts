@@ -13,6 +13,7 @@ import { WEBAPP_TYPE } from "../src/controller/webapp-controller.js";
 import { resourcePath } from "../src/kube/resources.js";
 import { parseDuration } from "../src/runtime/duration.js";
 import {
+  BENCH_WEBAPP_SPEC,
   condition,
   createNamespace,
   mergePatch,
@@ -67,17 +68,7 @@ try {
       console.error(`mark ${what} ${process.hrtime.bigint() / 1000n}`);
   };
   mark("converge-start");
-  // A production-grade spec: no render warning (each would be an Event of its own).
-  const spec = {
-    app: {
-      image: "registry.example.com/shop:1.0.0",
-      module: "shop.wsgi:application",
-      replicas: 2,
-      resources: { requests: { cpu: "500m" } },
-    },
-    web: {},
-    static: { fromImage: { path: "/app/staticfiles" } },
-  };
+  const spec = BENCH_WEBAPP_SPEC;
   const creating = Promise.all(
     Array.from({ length: count }, (_, i) =>
       env.client.create(WEBAPP_TYPE, "bench", webappManifest("bench", `shop-${i}`, spec)),

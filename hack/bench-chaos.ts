@@ -96,6 +96,23 @@ interface RunResult {
   requests: number;
 }
 
+/** Once every WebApp is Ready and the operator quiet: the state, the Events and the figures. */
+async function converged(env: Env, started: number, run: string): Promise<RunResult> {
+  await waitFor(async () => (await readyCount(env)) === count, {
+    message: `every WebApp Ready (${run})`,
+    timeoutMs: CONVERGE_TIMEOUT_MS,
+    intervalMs: 250,
+  });
+  const convergedMs = performance.now() - started;
+  await quiet(env);
+  return {
+    state: await snapshotState(env, NS),
+    events: await tallyEvents(env, NS),
+    convergedMs,
+    requests: env.dc.stats.snapshot().byUserAgent[OPERATOR_AGENT] ?? 0,
+  };
+}
+
 /** The fault-free run: create, converge, settle, read the state. */
 async function referenceRun(): Promise<RunResult> {
   const env = await startEnv({ readyDelayMs: 0 });
@@ -104,19 +121,7 @@ async function referenceRun(): Promise<RunResult> {
     await createNamespace(env, NS);
     const started = performance.now();
     await createAll(env);
-    await waitFor(async () => (await readyCount(env)) === count, {
-      message: "every WebApp Ready (reference run)",
-      timeoutMs: CONVERGE_TIMEOUT_MS,
-      intervalMs: 250,
-    });
-    const convergedMs = performance.now() - started;
-    await quiet(env);
-    return {
-      state: await snapshotState(env, NS),
-      events: await tallyEvents(env, NS),
-      convergedMs,
-      requests: env.dc.stats.snapshot().byUserAgent[OPERATOR_AGENT] ?? 0,
-    };
+    return await converged(env, started, "reference run");
   } finally {
     await operator.stop();
     await env.stop();
@@ -163,18 +168,8 @@ async function chaosRun(): Promise<
     await creating;
     faults.cancel();
     const requestsWhileFaulty = env.dc.stats.snapshot().byUserAgent[OPERATOR_AGENT] ?? 0;
-    await waitFor(async () => (await readyCount(env)) === count, {
-      message: "every WebApp Ready (after the faults stopped)",
-      timeoutMs: CONVERGE_TIMEOUT_MS,
-      intervalMs: 250,
-    });
-    const convergedMs = performance.now() - started;
-    await quiet(env);
     return {
-      state: await snapshotState(env, NS),
-      events: await tallyEvents(env, NS),
-      convergedMs,
-      requests: env.dc.stats.snapshot().byUserAgent[OPERATOR_AGENT] ?? 0,
+      ...(await converged(env, started, "after the faults stopped")),
       kills: done,
       faults,
       requestsWhileFaulty,

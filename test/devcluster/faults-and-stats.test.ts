@@ -23,7 +23,7 @@ describe("fault injection", () => {
     expect(f.remaining).toBe(0);
   });
 
-  it("answers 429 with Retry-After, and 409", async () => {
+  it("answers 429 with Retry-After, 409 and 422", async () => {
     c.faults.add({ verb: "create", count: 1, respond: { status: 429, retryAfterSeconds: 3 } });
     const r = await call(c, "POST", NS_CONFIGMAPS("default"), { metadata: { name: "a" } });
     expect(r.status).toBe(429);
@@ -34,6 +34,11 @@ describe("fault injection", () => {
       "Conflict",
     );
     expect((await call(c, "POST", NS_CONFIGMAPS("default"), { metadata: { name: "a" } })).status).toBe(201);
+    c.faults.add({ verb: "get", resource: "configmaps", count: 1, respond: { status: 422 } });
+    expect((await call(c, "GET", `${NS_CONFIGMAPS("default")}/a`)).body).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+    });
   });
 
   it("resets connections and adds latency", async () => {

@@ -1,6 +1,6 @@
 /**
  * Fault injection for tests: the next N requests matching a verb/resource (or a share of them, drawn at
- * random) fail with 500, 429 (with Retry-After), 409, a connection reset, lose their answer after
+ * random) fail with 500, 429 (with Retry-After), 409, 422, a connection reset, lose their answer after
  * being carried out, or are delayed; watches can be closed early or kept open and silent.
  */
 import type { WatchHub, WatchSelector } from "../storage/watch.js";
@@ -9,6 +9,8 @@ export type FaultResponse =
   | { status: 500 }
   | { status: 429; retryAfterSeconds: number }
   | { status: 409 }
+  /** A refusal no retry fixes, as for an object the server finds invalid. */
+  | { status: 422 }
   | "reset"
   /** The request is carried out, then the connection is reset instead of answering. */
   | "drop-answer"

@@ -120,6 +120,12 @@ export class ApiServerHandler {
       if (route.subresource) a.subresource = route.subresource;
       if (route.namespace) a.namespace = route.namespace;
       if (route.name) a.name = route.name;
+      else if (a.verb === "list" || a.verb === "watch") {
+        // As the real server does: a list or watch of one object, selected by its name, is
+        // authorized as a request for that name (so rules with resourceNames can allow it).
+        const one = /^metadata\.name=([^,]+)$/.exec(q.get("fieldSelector") ?? "");
+        if (one) a.name = one[1];
+      }
       return a;
     }
     return { verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(), userAgent };
@@ -162,6 +168,13 @@ export class ApiServerHandler {
           attrs.name ?? "",
           "injected conflict (fault)",
         );
+      else if (fault.status === 422)
+        throw new ApiError(
+          422,
+          "Invalid",
+          `${attrs.resource ?? "request"} "${attrs.name ?? ""}" is invalid: injected refusal (fault)`,
+          {},
+        );
       else throw internalError("injected fault");
     }
 
@@ -175,7 +188,7 @@ export class ApiServerHandler {
         apiGroup: route.group,
         resource: route.plural,
         subresource: route.subresource,
-        name: route.name,
+        name: attrs.name,
         namespace: route.namespace,
       } as AuthorizationAttributes);
       if (!rt) throw notFoundGeneric();

@@ -2,10 +2,9 @@ import { pino } from "pino";
 import type { KubeClient } from "../kube/client.js";
 import { isNotFound } from "../kube/errors.js";
 import { Kinds, type KubeObject } from "../kube/resources.js";
-import { Informer } from "./informer.js";
+import { Informer, type ListWatchSource } from "./informer.js";
 import type { LeaseRecord, LeaseStore } from "./leader.js";
 import type { Logger } from "./logger.js";
-import { apiSource } from "./sources.js";
 
 export const LEASE_NAME = "webapp-operator-leader";
 
@@ -64,14 +63,31 @@ export class ApiLeaseStore implements LeaseStore {
   /**
    * A watch on this one Lease (a field selector on its name), under an informer's supervision
    * (restarts, stall watchdog): a candidate hears of a release as it happens instead of finding it
-   * on its next attempt, up to a jittered retry period later.
+   * on its next attempt, up to a jittered retry period later. Its "list" is a read of the Lease by
+   * name, so a Role limited to that name (get, watch) allows all of it.
    */
   watchReleases(onReleased: () => void): () => Promise<void> {
     const released = (obj: KubeObject) => {
       if (!(obj.spec as LeaseRecord | undefined)?.holderIdentity) onReleased();
     };
+    const fieldSelector = `metadata.name=${this.name}`;
+    const source: ListWatchSource = {
+      list: async () => {
+        const lease = await this.get();
+        const obj = lease?.version as KubeObject | undefined;
+        // Without the Lease, a watch from "now" (no resourceVersion) sees it created.
+        return { items: obj ? [obj] : [], resourceVersion: obj?.metadata.resourceVersion ?? "" };
+      },
+      watch: (resourceVersion, timeoutSeconds, onEvent) =>
+        this.client.watch(
+          Kinds.Lease,
+          this.namespace,
+          { resourceVersion, fieldSelector, timeoutSeconds },
+          onEvent,
+        ),
+    };
     const informer = new Informer(
-      apiSource(this.client, Kinds.Lease, this.namespace, undefined, `metadata.name=${this.name}`),
+      source,
       { onAdd: released, onUpdate: (_old, obj) => released(obj), onDelete: () => onReleased() },
       this.log ?? pino({ level: "silent" }),
       { name: `Lease/${this.namespace}/${this.name}`, freeze: false },

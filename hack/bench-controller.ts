@@ -8,32 +8,20 @@
  *
  *   npm run bench:controller -- [--webapps 1000] [--concurrency 4] [--resync 3s] [--strict]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { WEBAPP_TYPE } from "../src/controller/webapp-controller.js";
 import { resourcePath } from "../src/kube/resources.js";
 import { parseDuration } from "../src/runtime/duration.js";
 import {
+  BENCH_WEBAPP_SPEC,
   condition,
   createNamespace,
   mergePatch,
-  ROOT,
   startEnv,
   waitFor,
   webappManifest,
 } from "./lib/operator-env.js";
-import { freePort } from "./lib/process.js";
-
-/** Sum of a Prometheus metric's samples on the operator's /metrics. */
-async function metric(port: number, name: string): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
-}
+import { cpuMs, operatorMetric as metric, peakRssMb, startOperatorProcess } from "./lib/operator-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -46,47 +34,17 @@ const { values } = parseArgs({
 const count = Number(values.webapps);
 const resyncMs = parseDuration(values.resync, "--resync");
 const OPERATOR_AGENT = "webapp-operator";
-const CLK_TCK = 100; // Linux's USER_HZ
-
-/** utime + stime of a process, in milliseconds. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-/** Peak resident set size of a process so far (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
 
 const env = await startEnv({ readyDelayMs: 0 });
-const metricsPort = await freePort();
 await createNamespace(env, "bench");
-const operator: ChildProcess = spawn(
-  process.execPath,
-  [
-    // e.g. BENCH_OPERATOR_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=.tmp/prof" to profile the operator
-    ...(process.env.BENCH_OPERATOR_NODE_OPTIONS?.split(" ").filter(Boolean) ?? []),
-    join(ROOT, "bin", "webapp-operator.js"),
-    "run",
-    `--kubeconfig=${env.kubeconfigPath}`,
-    `--concurrency=${values.concurrency}`,
-    `--resync-period=${values.resync}`,
-    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-    "--health-probe-bind-address=0",
-    "--log-level=warn",
-  ],
-  { stdio: ["ignore", "ignore", "inherit"] },
-);
-const pid = operator.pid!;
-const stopOperator = async () => {
-  if (operator.exitCode !== null) return;
-  const exited = new Promise((r) => operator.once("exit", r));
-  operator.kill("SIGTERM");
-  await exited;
-};
+const operator = await startOperatorProcess({
+  kubeconfigPath: env.kubeconfigPath,
+  // e.g. BENCH_OPERATOR_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=.tmp/prof" to profile the operator
+  nodeOptions: process.env.BENCH_OPERATOR_NODE_OPTIONS?.split(" ").filter(Boolean),
+  args: [`--concurrency=${values.concurrency}`, `--resync-period=${values.resync}`, "--log-level=warn"],
+});
+const { pid, metricsPort } = operator;
+const stopOperator = () => operator.stop();
 
 try {
   // The operator has started when it watches WebApps.
@@ -110,17 +68,7 @@ try {
       console.error(`mark ${what} ${process.hrtime.bigint() / 1000n}`);
   };
   mark("converge-start");
-  // A production-grade spec: no render warning (each would be an Event of its own).
-  const spec = {
-    app: {
-      image: "registry.example.com/shop:1.0.0",
-      module: "shop.wsgi:application",
-      replicas: 2,
-      resources: { requests: { cpu: "500m" } },
-    },
-    web: {},
-    static: { fromImage: { path: "/app/staticfiles" } },
-  };
+  const spec = BENCH_WEBAPP_SPEC;
   const creating = Promise.all(
     Array.from({ length: count }, (_, i) =>
       env.client.create(WEBAPP_TYPE, "bench", webappManifest("bench", `shop-${i}`, spec)),

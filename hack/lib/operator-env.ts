@@ -101,6 +101,21 @@ export function waitReady(env: Env, ns: string, name: string, timeoutMs = 20_000
   );
 }
 
+/**
+ * A production-grade WebApp spec for benchmarks: no render warning (each would be an Event of its
+ * own), two app replicas, static files from the image, 8 children.
+ */
+export const BENCH_WEBAPP_SPEC = {
+  app: {
+    image: "registry.example.com/shop:1.0.0",
+    module: "shop.wsgi:application",
+    replicas: 2,
+    resources: { requests: { cpu: "500m" } },
+  },
+  web: {},
+  static: { fromImage: { path: "/app/staticfiles" } },
+};
+
 export function webappManifest(ns: string, name: string, spec: Record<string, unknown>): KubeObject {
   return {
     apiVersion: WEBAPP_TYPE.apiVersion,

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../api/kube-object.js";
 import { FIELD_MANAGER } from "../kube/client.js";
-import { isConflict, isNotFound, KubeApiError, retryAfterMs } from "../kube/errors.js";
+import { isConflict, isNotFound, isRetryable, KubeApiError, retryAfterMs } from "../kube/errors.js";
 import type { Child, ChildKind } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { trimForCache } from "./cache-trim.js";
@@ -19,6 +19,8 @@ export interface ApplyOutcome {
   changed: string[];
   /** One message per child that could not be applied, starting with its kind and name. */
   errors: string[];
+  /** Those of `errors` that a retry may fix (no answer, 5xx, 429, a conflict). */
+  retryable: string[];
   /** One message per child whose name is taken by an object someone else controls: never written. */
   conflicts: string[];
   /** One message per child whose kind the cluster does not serve. */
@@ -59,6 +61,7 @@ export async function applyChildren(
     skipped: 0,
     changed: [],
     errors: [],
+    retryable: [],
     conflicts: [],
     notServed: [],
   };
@@ -97,7 +100,9 @@ export async function applyChildren(
     } catch (err) {
       const delay = retryAfterMs(err);
       if (delay !== undefined) out.retryAfterMs = Math.max(out.retryAfterMs ?? 0, delay);
-      out.errors.push(`${desired.kind} ${desired.metadata.name}: ${(err as Error).message}`);
+      const message = `${desired.kind} ${desired.metadata.name}: ${(err as Error).message}`;
+      out.errors.push(message);
+      if (isRetryable(err)) out.retryable.push(message);
       log.warn(
         { kind: desired.kind, child: desired.metadata.name, err: (err as Error).message },
         "apply failed",
@@ -171,10 +176,10 @@ function holderFromError(err: unknown): string | undefined {
     return found ? `${found[1]} ${found[2]}` : "another controller";
   }
   if (isConflict(err)) {
+    // An apply conflict names the managers of the fields in dispute; a 409 that names none (the
+    // server could not resolve a race) says nothing about who holds the name: it is retried.
     const managers = [...err.message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]);
-    return managers.length > 0
-      ? `another tool (written by ${[...new Set(managers)].join(", ")})`
-      : "another tool";
+    return managers.length > 0 ? `another tool (written by ${[...new Set(managers)].join(", ")})` : undefined;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import type { KubeObject } from "../api/kube-object.js";
-import { isNotFound } from "../kube/errors.js";
+import { isNotFound, isRetryable } from "../kube/errors.js";
 import { ALL_CHILD_KINDS, childKindOf } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { selectPrunable } from "./ownership.js";
@@ -10,6 +10,8 @@ export interface PruneOutcome {
   deleted: string[];
   /** One message per child that could not be deleted. */
   errors: string[];
+  /** Those of `errors` that a retry may fix (no answer, 5xx, 429, a conflict). */
+  retryable: string[];
 }
 
 /**
@@ -28,7 +30,7 @@ export async function pruneChildren(
     deps.reader.children(k, key),
   );
   const doomed = selectPrunable({ name: owner.metadata.name, uid: owner.metadata.uid ?? "" }, live, desired);
-  const out: PruneOutcome = { deleted: [], errors: [] };
+  const out: PruneOutcome = { deleted: [], errors: [], retryable: [] };
   for (const obj of doomed) {
     const kind = childKindOf(obj);
     if (!kind) continue;
@@ -41,7 +43,9 @@ export async function pruneChildren(
       );
     } catch (err) {
       if (isNotFound(err)) continue;
-      out.errors.push(`${obj.kind} ${obj.metadata.name}: could not delete: ${(err as Error).message}`);
+      const message = `${obj.kind} ${obj.metadata.name}: could not delete: ${(err as Error).message}`;
+      out.errors.push(message);
+      if (isRetryable(err)) out.retryable.push(message);
     }
   }
   return out;

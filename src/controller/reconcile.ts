@@ -23,6 +23,7 @@ import { RecentWrites } from "./recent-writes.js";
 import type { ReconcileReader, ReconcileWriter } from "./reconcile-io.js";
 import { RenderCache, type Rendering } from "./render-cache.js";
 import { computeStatus, invalidSpecStatus, jsonEqual, observeTier, statusPatch } from "./status.js";
+import { TransientFailures } from "./transient-failures.js";
 import { planRollout, type RolloutPlan } from "./version-gate.js";
 
 /** How often a status waiting for freshly written children looks again. */
@@ -61,6 +62,7 @@ export class Reconciler {
   private readonly renders = new RenderCache();
   /** WebApps whose children were written and whose status waits for them to report: since when. */
   private readonly settlingSince = new Map<string, number>();
+  private readonly failures: TransientFailures;
 
   constructor(
     private readonly reader: ReconcileReader,
@@ -70,8 +72,11 @@ export class Reconciler {
     private readonly clock: () => number = Date.now,
     /** How long a write is trusted over a cache that has not caught up with it. */
     recentWritesTtlMs?: number,
+    /** How long errors a retry may fix go unreported (see TransientFailures). */
+    transientFailureGraceMs?: number,
   ) {
     this.recent = new RecentWrites(recentWritesTtlMs);
+    this.failures = new TransientFailures(transientFailureGraceMs);
   }
 
   /** Whether a child's event only echoes a write of ours (then it needs no reconcile). */
@@ -93,6 +98,7 @@ export class Reconciler {
     const raw = this.recent.fresh(`WebApp/${key}`, this.reader.webapp(key));
     if (!raw) {
       log.debug("WebApp is gone; garbage collection removes its children");
+      this.failures.recovered(key);
       return outcome;
     }
     if (raw.metadata.deletionTimestamp) {
@@ -107,8 +113,7 @@ export class Reconciler {
       const message = `Invalid spec, children left unchanged: ${describeErrors(rendering.errors)}`;
       log.warn({ errors: rendering.errors }, "invalid WebApp spec");
       const status = invalidSpecStatus(previous, raw.metadata.generation, message, now);
-      outcome.statusWritten = await this.writeStatus(raw, previous, status);
-      await this.recordTransitions(raw, previous, status);
+      outcome.statusWritten = await this.reportStatus(raw, previous, status);
       return outcome;
     }
 
@@ -122,9 +127,14 @@ export class Reconciler {
     outcome.applied = applied.applied;
     outcome.skipped = applied.skipped;
     if (applied.changed.length > 0) log.info({ changed: applied.changed }, "applied children");
-    if (applied.changed.length > 0 && previous?.observedGeneration === raw.metadata.generation) {
-      // The spec did not change, so someone else changed our children: say what was taken back. A
-      // spec change is told by the WebApp's generation and status.
+    if (
+      applied.changed.length > 0 &&
+      previous?.observedGeneration === raw.metadata.generation &&
+      findCondition(previous?.conditions, "Degraded")?.reason !== "ApplyFailed"
+    ) {
+      // The spec did not change and our last applies went through, so someone else changed our
+      // children: say what was taken back. A spec change is told by the WebApp's generation and
+      // status; a child behind because our apply failed is no news.
       await this.events.record(
         raw,
         "Normal",
@@ -135,10 +145,12 @@ export class Reconciler {
 
     // Prune (only once everything desired is in place, so a half-applied spec removes nothing).
     const pruneErrors: string[] = [];
+    const pruneRetryable: string[] = [];
     if (applied.errors.length === 0 && !rendering.partial) {
       const pruned = await pruneChildren(raw, [...plan.apply.map((c) => c.object), ...plan.keep], deps);
       outcome.pruned = pruned.deleted.length;
       pruneErrors.push(...pruned.errors);
+      pruneRetryable.push(...pruned.retryable);
       if (pruned.deleted.length > 0) {
         await this.events.record(
           raw,
@@ -149,8 +161,22 @@ export class Reconciler {
       }
     }
 
-    // Status.
     const errors = [...applied.errors, ...pruneErrors];
+    if (errors.length === 0) {
+      this.failures.recovered(key);
+    } else if (
+      errors.every((e) => applied.retryable.includes(e) || pruneRetryable.includes(e)) &&
+      !this.failures.lasting(key, this.clock())
+    ) {
+      // Retried with back-off, reported only if it lasts (see TransientFailures): no status write,
+      // no Event.
+      throw new ReconcileError(
+        `could not apply ${errors.length} children, retrying: ${errors.join("; ")}`,
+        applied.retryAfterMs,
+      );
+    }
+
+    // Status.
     const pods = this.reader.pods(key);
     const tiers = this.observeTiers(rendered, applied, pods);
     const status = computeStatus({
@@ -186,10 +212,7 @@ export class Reconciler {
       return { ...outcome, requeueAfterMs: STATUS_SETTLE_MS };
     }
     this.settlingSince.delete(key);
-    outcome.statusWritten = await this.writeStatus(raw, previous, status);
-    // Events about conditions after the status they describe is written: a failed status write
-    // records nothing, so its retry cannot repeat an event.
-    await this.recordTransitions(raw, previous, status);
+    outcome.statusWritten = await this.reportStatus(raw, previous, status);
     if (errors.length > 0) await this.events.record(raw, "Warning", "ApplyFailed", errors.join("; "));
     if (errors.length > 0) {
       throw new ReconcileError(
@@ -306,7 +329,8 @@ export class Reconciler {
     const before = findCondition(previous?.conditions, "Ready");
     const after = findCondition(next.conditions, "Ready");
     if (after?.status === "True" && before?.status !== "True") {
-      await this.events.record(raw, "Normal", "Ready", after.message);
+      const since = `${before?.status ?? "unset"} since ${before?.lastTransitionTime ?? "never"}`;
+      await this.events.recordOnce(raw, "Normal", "Ready", after.message, `Ready after ${since}`);
     }
     const degraded = findCondition(next.conditions, "Degraded");
     const wasDegraded = findCondition(previous?.conditions, "Degraded");
@@ -319,14 +343,48 @@ export class Reconciler {
         wasDegraded.reason !== degraded.reason ||
         wasDegraded.message !== degraded.message)
     ) {
-      await this.events.record(raw, "Warning", degraded.reason, degraded.message);
+      const after = [degraded.reason, degraded.message];
+      const was = [
+        wasDegraded?.status,
+        wasDegraded?.reason,
+        wasDegraded?.message,
+        wasDegraded?.lastTransitionTime,
+      ];
+      await this.events.recordOnce(
+        raw,
+        "Warning",
+        degraded.reason,
+        degraded.message,
+        JSON.stringify({ after, was }),
+      );
     }
     const shown = new Set((previous?.warnings ?? []).map((w) => `${w.field}|${w.message}`));
     for (const w of next.warnings ?? []) {
       if (!shown.has(`${w.field}|${w.message}`)) {
-        await this.events.record(raw, "Warning", "RenderWarning", `${w.field}: ${w.message}`);
+        await this.events.recordOnce(
+          raw,
+          "Warning",
+          "RenderWarning",
+          `${w.field}: ${w.message}`,
+          JSON.stringify([w.field, w.message, previous?.observedGeneration ?? null]),
+        );
       }
     }
+  }
+
+  /**
+   * Records the Events of the status's transitions, then writes it. Each transition's Event is named
+   * after the transition (the condition the previous status shows and since when), so it exists once
+   * however often the transition is made: again after a status write that failed or got no answer,
+   * or by a process restarted after a kill between the Event and the status.
+   */
+  private async reportStatus(
+    raw: KubeObject,
+    previous: WebAppStatus | undefined,
+    status: WebAppStatus,
+  ): Promise<boolean> {
+    await this.recordTransitions(raw, previous, status);
+    return this.writeStatus(raw, previous, status);
   }
 
   private async writeStatus(
@@ -363,6 +421,7 @@ function mergeApplied(first: ApplyOutcome | undefined, rest: ApplyOutcome): Appl
     skipped: rest.skipped,
     changed: [...first.changed, ...rest.changed.filter((c) => !first.changed.includes(c))],
     errors: [...first.errors, ...rest.errors.filter((e) => !first.errors.includes(e))],
+    retryable: [...first.retryable, ...rest.retryable.filter((e) => !first.retryable.includes(e))],
     conflicts: [...first.conflicts, ...rest.conflicts.filter((c) => !first.conflicts.includes(c))],
     notServed: rest.notServed,
   };

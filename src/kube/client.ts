@@ -1,6 +1,11 @@
 import { isNotFound } from "./errors.js";
 import { type KubeObject, type ResourceType, resourcePath } from "./resources.js";
-import { type ConnectionSource, type RequestObserver, Transport } from "./transport.js";
+import {
+  type ConnectionSource,
+  type RequestObserver,
+  Transport,
+  type TransportOptions,
+} from "./transport.js";
 
 /** Patch content types (client-node names them too, but loading it for three strings costs 75 MB). */
 export const PatchStrategy = {
@@ -27,8 +32,14 @@ export interface WatchEvent {
 export interface WatchOptions {
   resourceVersion: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Server-side timeout: the server ends the watch after this many seconds. */
   timeoutSeconds?: number;
+}
+
+/** Per-call limits: abort the request when `signal` fires. */
+export interface CallOptions {
+  signal?: AbortSignal;
 }
 
 export interface WatchHandle {
@@ -41,14 +52,19 @@ export interface WatchHandle {
 export class KubeClient {
   readonly transport: Transport;
 
-  constructor(source: ConnectionSource, observe?: RequestObserver, userAgent?: string) {
-    this.transport = new Transport(source, observe, userAgent);
+  constructor(
+    source: ConnectionSource,
+    observe?: RequestObserver,
+    userAgent?: string,
+    options?: TransportOptions,
+  ) {
+    this.transport = new Transport(source, observe, userAgent, options);
   }
 
   async list(
     type: ResourceType,
     namespace: string | undefined,
-    opts: { labelSelector?: string; pageSize?: number } = {},
+    opts: { labelSelector?: string; fieldSelector?: string; pageSize?: number } = {},
   ): Promise<ListResult> {
     const items: KubeObject[] = [];
     let continueToken: string | undefined;
@@ -58,7 +74,12 @@ export class KubeClient {
         items?: KubeObject[];
         metadata?: { resourceVersion?: string; continue?: string };
       }>("GET", resourcePath(type, namespace), {
-        query: { labelSelector: opts.labelSelector, limit: opts.pageSize ?? 500, continue: continueToken },
+        query: {
+          labelSelector: opts.labelSelector,
+          fieldSelector: opts.fieldSelector,
+          limit: opts.pageSize ?? 500,
+          continue: continueToken,
+        },
       });
       for (const item of page.items ?? []) {
         // List items come without apiVersion/kind; the cache and the diff want complete objects.
@@ -82,6 +103,7 @@ export class KubeClient {
         watch: true,
         resourceVersion: opts.resourceVersion,
         labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
         timeoutSeconds: opts.timeoutSeconds,
         allowWatchBookmarks: true,
       },
@@ -89,8 +111,13 @@ export class KubeClient {
     );
   }
 
-  get<T extends KubeObject = KubeObject>(type: ResourceType, namespace: string, name: string): Promise<T> {
-    return this.transport.request<T>("GET", resourcePath(type, namespace, name));
+  get<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    opts: CallOptions = {},
+  ): Promise<T> {
+    return this.transport.request<T>("GET", resourcePath(type, namespace, name), opts);
   }
 
   /** `namespace` undefined creates a cluster-scoped object (a Namespace, a CRD). */
@@ -98,8 +125,9 @@ export class KubeClient {
     type: ResourceType,
     namespace: string | undefined,
     body: object,
+    opts: CallOptions = {},
   ): Promise<T> {
-    return this.transport.request<T>("POST", resourcePath(type, namespace), { body });
+    return this.transport.request<T>("POST", resourcePath(type, namespace), { ...opts, body });
   }
 
   /** PUT with the body's resourceVersion: fails with 409 if someone wrote in between. */
@@ -107,8 +135,12 @@ export class KubeClient {
     type: ResourceType,
     namespace: string,
     body: KubeObject,
+    opts: CallOptions = {},
   ): Promise<T> {
-    return this.transport.request<T>("PUT", resourcePath(type, namespace, body.metadata.name), { body });
+    return this.transport.request<T>("PUT", resourcePath(type, namespace, body.metadata.name), {
+      ...opts,
+      body,
+    });
   }
 
   /**

@@ -14,6 +14,17 @@ export interface RequestOptions {
   contentType?: string;
   /** Accept header; kubectl-style tables ask for `application/json;as=Table;v=v1;g=meta.k8s.io`. */
   accept?: string;
+  /** Gives up (and closes the connection) after this long; default the transport's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Aborts the request (and closes its connection) when it fires. */
+  signal?: AbortSignal;
+}
+
+/** How a transport's connections are pooled and how long its requests may take. */
+export interface TransportOptions {
+  /** Connections open at once to the server; more requests wait for one. Default unlimited. */
+  maxSockets?: number;
+  /** Default request timeout. Default 30 s. */
   timeoutMs?: number;
 }
 
@@ -41,6 +52,7 @@ export class Transport {
     source: ConnectionSource,
     private readonly observe?: RequestObserver,
     readonly userAgent = "webapp-operator",
+    private readonly options: TransportOptions = {},
   ) {
     this.connection = isKubeConfig(source) ? connectionFromKubeConfig(source) : source;
     this.server = this.connection.server;
@@ -62,11 +74,12 @@ export class Transport {
     const headers = await this.connection.authHeaders();
     if (!this.agent) {
       const { tls, agent } = this.connection;
+      const pool = { keepAlive: true, maxSockets: this.options.maxSockets ?? Number.POSITIVE_INFINITY };
       if (agent) this.agent = agent as http.Agent;
-      else if (this.server.protocol === "http:") this.agent = new http.Agent({ keepAlive: true });
+      else if (this.server.protocol === "http:") this.agent = new http.Agent(pool);
       else
         this.agent = new https.Agent({
-          keepAlive: true,
+          ...pool,
           ca: tls.ca,
           cert: tls.cert,
           key: tls.key,
@@ -112,6 +125,7 @@ export class Transport {
       headers,
       agent: this.agent,
       servername: this.servername,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const res = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.once("response", resolve);
@@ -131,10 +145,8 @@ export class Transport {
     let code = "<error>";
     try {
       const { req, res } = await this.start(method, path, options, options.accept);
-      const timeout = setTimeout(
-        () => req.destroy(new Error(`timed out after ${options.timeoutMs ?? 30_000} ms`)),
-        options.timeoutMs ?? 30_000,
-      );
+      const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? 30_000;
+      const timeout = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       try {
         const response = await res;
         const text = await readBody(response);

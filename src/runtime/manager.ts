@@ -3,7 +3,7 @@ import os from "node:os";
 import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
 import { KubeClient } from "../kube/client.js";
 import type { ConnectionSource } from "../kube/transport.js";
-import { sleep } from "./backoff.js";
+import { backoffDelay, sleep } from "./backoff.js";
 import { EventRecorder } from "./events.js";
 import { parseBindAddress, startHttpServer } from "./health-server.js";
 import { Informer } from "./informer.js";
@@ -175,7 +175,10 @@ export class Manager {
   /** Group-versions whose discovery failed: asked again at the next round. */
   private readonly discoveryFailed = new Set<string>();
   private discoveredOnce = false;
+  /** Discovery rounds in a row with a failed group-version (0 once all answered). */
+  private discoveryFailures = 0;
   private readonly elector: LeaderElector | undefined;
+  private readonly leaseClient: KubeClient | undefined;
   private readonly electionAbort = new AbortController();
   private readonly reconciler: Reconciler;
   private readonly namespaces: (string | undefined)[];
@@ -219,15 +222,28 @@ export class Manager {
     });
     if (opts.leaderElection) {
       const le = opts.leaderElection;
+      const timing = {
+        leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
+      };
+      // The Lease has a client of its own, as client-go's leader election gets one: its own
+      // keep-alive connections (a few: the standby's watch, an attempt, one being torn down after a
+      // timeout), a request timeout derived from the renew deadline, its own user agent. So a renewal
+      // never waits for a connection behind reconcile traffic, and a dead pooled connection costs one
+      // attempt. The KubeClient has no rate limiter or in-flight cap; the reconcile concurrency limit
+      // (the workers) only bounds the reconciles, and the renew loop is not one of them.
+      this.leaseClient = new KubeClient(
+        opts.kubeConfig,
+        this.metrics.requestObserver(),
+        `${opts.userAgent ?? "webapp-operator"}/leader-election`,
+        { maxSockets: 4, timeoutMs: timing.renewDeadlineMs / 2 },
+      );
+      const log = this.log.child({ leaderElection: LEASE_NAME });
       this.elector = new LeaderElector(
-        new ApiLeaseStore(this.client, le.namespace, LEASE_NAME),
-        {
-          identity: this.identity,
-          leaseDurationMs: le.leaseDurationMs ?? DEFAULT_LEASE_TIMING.leaseDurationMs,
-          renewDeadlineMs: le.renewDeadlineMs ?? DEFAULT_LEASE_TIMING.renewDeadlineMs,
-          retryPeriodMs: le.retryPeriodMs ?? DEFAULT_LEASE_TIMING.retryPeriodMs,
-        },
-        this.log.child({ leaderElection: LEASE_NAME }),
+        new ApiLeaseStore(this.leaseClient, le.namespace, LEASE_NAME, log),
+        { identity: this.identity, ...timing },
+        log,
       );
     }
   }
@@ -236,8 +252,17 @@ export class Manager {
     return this.leading;
   }
 
+  /**
+   * Every kind's cache is filled: the primary kind is served, discovery has answered for every
+   * group/version (a kind whose discovery failed would have no cache, and a reconcile would take its
+   * objects for missing), and every informer has listed.
+   */
   get cachesSynced(): boolean {
-    return this.primaryServed && [...this.informers.values()].every((i) => i.hasSynced);
+    return (
+      this.primaryServed &&
+      this.discoveryFailed.size === 0 &&
+      [...this.informers.values()].every((i) => i.hasSynced)
+    );
   }
 
   /** Counters of each informer, keyed `Kind|namespace` (`*` for all namespaces). */
@@ -420,17 +445,28 @@ export class Manager {
         }
       }
     }
+    this.discoveryFailures = this.discoveryFailed.size > 0 ? this.discoveryFailures + 1 : 0;
     if (this.discoveryFailed.size > 0 || !this.primaryServed || this.awaited.size > 0)
       this.scheduleDiscovery();
   }
 
-  /** The next discovery round, one discoveryPeriodMs from now (unless one is already due). */
+  /**
+   * The next discovery round, one discoveryPeriodMs from now (unless one is already due). A failed
+   * request is tried again within moments, with back-off: the workers wait for its caches.
+   */
   private scheduleDiscovery(): void {
-    if (this.discoveryTimer || this.stopping) return;
+    if (this.stopping) return;
+    const period = this.opts.discoveryPeriodMs ?? 30_000;
+    const failing = this.discoveryFailures > 0;
+    if (this.discoveryTimer && !failing) return;
+    clearTimeout(this.discoveryTimer);
+    const delay = failing
+      ? backoffDelay(this.discoveryFailures - 1, { baseMs: 200, maxMs: Math.min(period, 10_000) })
+      : period;
     this.discoveryTimer = setTimeout(() => {
       this.discoveryTimer = undefined;
       void this.discover();
-    }, this.opts.discoveryPeriodMs ?? 30_000);
+    }, delay);
     this.discoveryTimer.unref?.();
   }
 
@@ -524,7 +560,6 @@ export class Manager {
   private shutdown(reason: StopReason): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, "shutting down");
-      this.electionAbort.abort();
       clearTimeout(this.resyncTimer);
       clearTimeout(this.discoveryTimer);
       const drained = this.queue.shutDownWithDrain().then(() => Promise.all(this.workers));
@@ -537,6 +572,9 @@ export class Manager {
       giveUp.abort(); // the timer must not keep the process alive once drained
       if (!finished) this.log.warn({ timeoutMs }, "in-flight reconciles did not finish in time");
       this.leading = false;
+      // Renewals went on while the reconciles finished (a standby must not start while they run);
+      // only now does the election stop, and the release waits for a renewal in flight.
+      this.electionAbort.abort();
       if (this.elector && reason === "stopped") {
         await this.elector.release().catch((err: Error) => {
           this.log.warn({ err: err.message }, "could not release the leader lease");
@@ -545,6 +583,7 @@ export class Manager {
       await Promise.all([...this.informers.values()].map((i) => i.stop()));
       await Promise.all(this.servers.map((s) => s.close()));
       this.client.close();
+      this.leaseClient?.close();
       this.log.info("stopped");
       this.resolveDone(reason);
     })();

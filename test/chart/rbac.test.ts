@@ -91,7 +91,7 @@ describe.each([
           apiGroups: ["coordination.k8s.io"],
           resources: ["leases"],
           resourceNames: [LEASE_NAME],
-          verbs: ["get", "update"],
+          verbs: ["get", "watch", "update"],
         },
       ]),
     );

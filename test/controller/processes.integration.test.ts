@@ -43,6 +43,11 @@ async function spawn(): Promise<OperatorProcess> {
 
 const isLeader = async (p: OperatorProcess) =>
   (await metricValue(p.metricsUrl, "leader_election_master_status")) === 1;
+const cachesSynced = async (p: OperatorProcess) =>
+  (await fetch(`${p.metricsUrl}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  )) === 200;
 const reconciles = (p: OperatorProcess) => metricValue(p.metricsUrl, "controller_runtime_reconcile_total");
 
 describe("leader election", () => {
@@ -62,17 +67,7 @@ describe("leader election", () => {
       health: `${a.metricsUrl}/healthz`,
     });
     const b = await spawn();
-    await waitFor(
-      async () =>
-        (await fetch(`${b.metricsUrl}/readyz`).then(
-          (r) => r.status,
-          () => 0,
-        )) === 200,
-      {
-        message: "second process caches synced",
-        timeoutMs: 20_000,
-      },
-    );
+    await waitFor(() => cachesSynced(b), { message: "second process caches synced", timeoutMs: 20_000 });
     await createNamespace(env, "le");
     await env.client.create(WEBAPP_TYPE, "le", webappManifest("le", "shop", { app, web: {} }));
     await waitReady(env, "le", "shop");
@@ -144,5 +139,42 @@ describe("SIGTERM", () => {
     expect((lease.spec as { holderIdentity?: string }).holderIdentity ?? "").toBe("");
     expect(p.output()).toContain("released the leader lease");
     expect(p.output()).not.toContain("did not finish in time");
+  });
+});
+
+describe("graceful handover", () => {
+  it("SIGTERM to the leader: the standby, watching the Lease, holds it well before its next retry", async () => {
+    // The default retry period (2 s, up to 2.4 s with jitter): only the watch makes it faster.
+    const args = [`--kubeconfig=${env.kubeconfigPath}`, ...LEASE, "--log-level=info"];
+    await env.client.delete(Kinds.Lease, "ops", "webapp-operator-leader").catch(() => undefined);
+    const a = await spawnOperator(args);
+    started.push(a);
+    await waitFor(() => isLeader(a), { message: "first process elected", timeoutMs: 20_000 });
+    const b = await spawnOperator(args);
+    started.push(b);
+    await waitFor(() => cachesSynced(b), { message: "standby caches synced", timeoutMs: 20_000 });
+    const leaseHolder = async () =>
+      (
+        (await env.client.get(Kinds.Lease, "ops", "webapp-operator-leader")).spec as {
+          holderIdentity?: string;
+        }
+      ).holderIdentity ?? "";
+    const before = await leaseHolder();
+    const stoppedAt = Date.now();
+    a.child.kill("SIGTERM");
+    await waitFor(async () => ![before, ""].includes(await leaseHolder()), {
+      message: "the standby holding the Lease",
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
+    const takeover = Date.now() - stoppedAt;
+    console.log(
+      `graceful handover: the standby held the Lease ${takeover} ms after SIGTERM (retry period 2 s)`,
+    );
+    expect(takeover).toBeLessThan(1500);
+    expect(await a.exited).toBe(0);
+    expect(a.output()).toContain("released the leader lease");
+    b.child.kill("SIGTERM");
+    expect(await b.exited).toBe(0);
   });
 });

@@ -44,23 +44,7 @@ describe("Reconciler", () => {
     const ready = () =>
       h.get("WebApp", "shop")?.status.conditions.find((c: { type: string }) => c.type === "Ready");
     expect(ready()).toMatchObject({ status: "False", reason: "RollingOut" });
-    for (const [name, n] of [
-      ["shop-app", 2],
-      ["shop-web", 1],
-    ] as const) {
-      const d = h.get("Deployment", name)!;
-      h.objects.set(`Deployment/store/${name}`, {
-        ...d,
-        metadata: { ...d.metadata, generation: 1 },
-        status: {
-          observedGeneration: 1,
-          replicas: n,
-          readyReplicas: n,
-          updatedReplicas: n,
-          availableReplicas: n,
-        },
-      } as unknown as KubeObject);
-    }
+    h.deploymentsReady(); // shop-app 2/2, shop-web 1/1
     await h.reconciler.reconcile("store/shop");
     expect(ready()).toMatchObject({ status: "True", observedGeneration: 1 });
     expect(h.get("WebApp", "shop")?.status).toMatchObject({

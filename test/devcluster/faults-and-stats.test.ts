@@ -23,7 +23,7 @@ describe("fault injection", () => {
     expect(f.remaining).toBe(0);
   });
 
-  it("answers 429 with Retry-After, and 409", async () => {
+  it("answers 429 with Retry-After, 409 and 422", async () => {
     c.faults.add({ verb: "create", count: 1, respond: { status: 429, retryAfterSeconds: 3 } });
     const r = await call(c, "POST", NS_CONFIGMAPS("default"), { metadata: { name: "a" } });
     expect(r.status).toBe(429);
@@ -34,6 +34,11 @@ describe("fault injection", () => {
       "Conflict",
     );
     expect((await call(c, "POST", NS_CONFIGMAPS("default"), { metadata: { name: "a" } })).status).toBe(201);
+    c.faults.add({ verb: "get", resource: "configmaps", count: 1, respond: { status: 422 } });
+    expect((await call(c, "GET", `${NS_CONFIGMAPS("default")}/a`)).body).toMatchObject({
+      code: 422,
+      reason: "Invalid",
+    });
   });
 
   it("resets connections and adds latency", async () => {
@@ -43,6 +48,39 @@ describe("fault injection", () => {
     const started = Date.now();
     expect((await call(c, "GET", `${NS_CONFIGMAPS("default")}/a`)).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it("hits a matching request only with the fault's probability", async () => {
+    let draw = 0;
+    // Every fourth draw is below the probability: exactly one request in four fails.
+    const random = () => [0.9, 0.5, 0.3, 0.1][draw++ % 4]!;
+    const f = c.faults.add({
+      verb: "get",
+      resource: "configmaps",
+      count: Number.POSITIVE_INFINITY,
+      probability: 0.25,
+      random,
+      respond: { status: 500 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await call(c, "GET", `${NS_CONFIGMAPS("default")}/a`)).status);
+    f.cancel();
+    expect(statuses).toEqual([200, 200, 200, 500, 200, 200, 200, 500]);
+    expect(f.hits).toBe(2);
+  });
+
+  it("drops the answer of a request it carried out (a response lost on the way)", async () => {
+    c.faults.add({ verb: "create", resource: "configmaps", count: 1, respond: "drop-answer" });
+    await expect(
+      fetch(`${c.url}${NS_CONFIGMAPS("default")}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ metadata: { name: "answer-lost" } }),
+      }),
+    ).rejects.toThrow();
+    expect((await call(c, "GET", `${NS_CONFIGMAPS("default")}/answer-lost`)).status).toBe(200);
+    const again = await call(c, "POST", NS_CONFIGMAPS("default"), { metadata: { name: "answer-lost" } });
+    expect(again.body.reason).toBe("AlreadyExists");
   });
 
   it("keeps watches open but silent while stalled, and closes them early on demand", async () => {

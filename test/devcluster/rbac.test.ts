@@ -101,6 +101,50 @@ describe("RBAC authorization", () => {
     expect((await call(c, "GET", `${NS_CONFIGMAPS("kube-system")}/allowed`, undefined, sa)).status).toBe(403);
   });
 
+  it("names the object of a list or watch by its metadata.name field selector, for resourceNames", async () => {
+    const admin = { user: "admin" };
+    await call(
+      c,
+      "POST",
+      `${RBAC}/namespaces/default/roles`,
+      {
+        metadata: { name: "watch-one-cm" },
+        rules: [
+          {
+            apiGroups: [""],
+            resources: ["configmaps"],
+            resourceNames: ["allowed"],
+            verbs: ["list", "watch"],
+          },
+        ],
+      },
+      admin,
+    );
+    await call(
+      c,
+      "POST",
+      `${RBAC}/namespaces/default/rolebindings`,
+      {
+        metadata: { name: "watch-one-cm" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "watch-one-cm" },
+        subjects: [{ kind: "ServiceAccount", name: "op", namespace: "system" }],
+      },
+      admin,
+    );
+    const list = (selector: string, extra = "") =>
+      call(
+        c,
+        "GET",
+        `${NS_CONFIGMAPS("default")}?fieldSelector=${encodeURIComponent(selector)}${extra}`,
+        undefined,
+        sa,
+      );
+    expect((await list("metadata.name=allowed")).status).toBe(200);
+    expect((await list("metadata.name=allowed", "&watch=true&timeoutSeconds=1")).status).toBe(200);
+    expect((await list("metadata.name=other")).status).toBe(403);
+    expect((await list("metadata.namespace=default")).status).toBe(403);
+  });
+
   it("lets every authenticated user read discovery and review its own access", async () => {
     expect((await call(c, "GET", "/apis", undefined, { user: "nobody" })).status).toBe(200);
     const review = await call(

@@ -217,3 +217,47 @@ describe("a WebApp whose child kind is not served", () => {
     expect(h.condition("blog")?.reason).toBe("RollingOut");
   });
 });
+
+describe("discovery failing at start", () => {
+  it("is retried at once, and no reconcile runs before every owned kind has its cache", async () => {
+    const { kc } = await connect();
+    const DEPLOYMENT = { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments" };
+    // The operator's second request, the discovery of apps/v1, fails (its first, of v1, passes).
+    const draws = [0.9, 0.1];
+    const fault = cluster!.faults.add({
+      userAgent: "discovery-retry",
+      verb: "get",
+      count: 1,
+      probability: 0.5,
+      random: () => draws.shift() ?? 0.9,
+      respond: { status: 500 },
+    });
+    const cachedAtReconcile: boolean[] = [];
+    let manager!: Manager;
+    const definition: ControllerDefinition = {
+      name: "test",
+      for: Kinds.Namespace as never,
+      owns: [{ type: DEPLOYMENT }],
+      ownerKey: (o: KubeObject) => `/${o.metadata.namespace}`,
+      reconciler: () => ({
+        reconcile: async () => {
+          cachedAtReconcile.push(Object.keys(manager.informerStats()).includes("Deployment|*"));
+          return undefined;
+        },
+      }),
+    };
+    manager = new Manager(definition, {
+      kubeConfig: kc,
+      logger: pino({ level: "silent" }),
+      metricsBindAddress: "0",
+      healthProbeBindAddress: "0",
+      userAgent: "discovery-retry",
+      discoveryPeriodMs: 60_000,
+    });
+    stops.push(() => manager.stop());
+    await manager.start();
+    await waitFor(() => cachedAtReconcile.length > 0, { message: "a reconcile", timeoutMs: 10_000 });
+    expect(fault.hits).toBe(1);
+    expect(cachedAtReconcile.every(Boolean)).toBe(true);
+  });
+});

@@ -112,4 +112,128 @@ describe("EventRecorder", () => {
     );
     await expect(rec.record(webapp, "Warning", "X", "m")).resolves.toBeUndefined();
   });
+
+  /** The store's sink, failing the first `times` calls of `verb` with `error` before they reach it. */
+  function failing(
+    store: ReturnType<typeof eventStore>,
+    verb: "create" | "patch",
+    times: number,
+    error: KubeApiError,
+  ) {
+    let left = times;
+    const fail = () => {
+      if (left <= 0) return;
+      left--;
+      throw error;
+    };
+    return {
+      create: async (t: unknown, ns: string, body: object) => {
+        if (verb === "create") fail();
+        return store.sink.create(t, ns, body);
+      },
+      patch: async (t: unknown, ns: string, name: string, body: object) => {
+        if (verb === "patch") fail();
+        return store.sink.patch(t, ns, name, body);
+      },
+    };
+  }
+
+  it.each([
+    ["a server error", new KubeApiError(500, "injected fault")],
+    ["throttling", new KubeApiError(429, "too many requests", "TooManyRequests", 0)],
+    ["no answer", new KubeApiError(0, "connection reset")],
+    ["a conflict that is not AlreadyExists", new KubeApiError(409, "injected conflict", "Conflict")],
+  ])("tries a create again after %s: the Event exists once", async (_what, error) => {
+    const store = eventStore();
+    const rec = new EventRecorder(failing(store, "create", 1, error), silent, "pod-1");
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect(store.events.size).toBe(1);
+    expect([...store.events.values()][0]).toMatchObject({ reason: "Ready", count: 1 });
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect(store.events.size).toBe(1);
+    expect([...store.events.values()][0]).toMatchObject({ count: 2 });
+  });
+
+  it("tries a count update again after no answer; the count is set, so a repeat cannot overcount", async () => {
+    const store = eventStore();
+    const sink = failing(store, "patch", 1, new KubeApiError(0, "connection reset"));
+    const rec = new EventRecorder(sink, silent, "pod-1");
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 422");
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 422");
+    expect([...store.events.values()][0]).toMatchObject({ count: 2 });
+  });
+
+  it("a repeat whose Event is gone from the server (404 on the count update) creates it again at once", async () => {
+    const store = eventStore();
+    const rec = new EventRecorder(store.sink, silent, "pod-1");
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 422");
+    store.events.clear(); // expired on the server (event TTL)
+    await rec.record(webapp, "Warning", "ApplyFailed", "Service shop: 422");
+    expect(store.events.size).toBe(1);
+    expect([...store.events.values()][0]).toMatchObject({ reason: "ApplyFailed" });
+  });
+
+  it("an occurrence that could not be delivered is not counted: the next one is the Event's first", async () => {
+    const store = eventStore();
+    let down = true;
+    const sink = {
+      ...store.sink,
+      create: async (t: unknown, ns: string, body: object) => {
+        if (down) throw new KubeApiError(503, "unavailable");
+        return store.sink.create(t, ns, body);
+      },
+    };
+    const rec = new EventRecorder(sink, silent, "pod-1");
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect(store.events.size).toBe(0);
+    down = false;
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect([...store.events.values()]).toMatchObject([{ reason: "Ready", count: 1 }]);
+  });
+
+  it("does not retry what a retry cannot fix (a 4xx refusal)", async () => {
+    const store = eventStore();
+    const rec = new EventRecorder(
+      failing(store, "create", 1, new KubeApiError(422, "invalid", "Invalid")),
+      silent,
+      "pod-1",
+    );
+    await rec.record(webapp, "Normal", "Ready", "All tiers ready");
+    expect(store.events.size).toBe(0);
+    expect(store.calls).toEqual([]);
+  });
+
+  it("records an occurrence with an identity once: again in this process, or in one restarted after a kill", async () => {
+    const store = eventStore();
+    const first = new EventRecorder(
+      failing(store, "create", 1, new KubeApiError(0, "reset")),
+      silent,
+      "pod-1",
+    );
+    await first.recordOnce(webapp, "Normal", "Ready", "All tiers ready", "after RollingOut since 10:00");
+    await first.recordOnce(webapp, "Normal", "Ready", "All tiers ready", "after RollingOut since 10:00");
+    const restarted = new EventRecorder(store.sink, silent, "pod-2");
+    await restarted.recordOnce(
+      webapp,
+      "Normal",
+      "Ready",
+      "All tiers ready (2/2)",
+      "after RollingOut since 10:00",
+    );
+    expect(store.events.size).toBe(1);
+    expect([...store.events.values()][0]).toMatchObject({
+      reason: "Ready",
+      count: 1,
+      message: "All tiers ready",
+    });
+    // Another occurrence (Ready again after a later outage) is another Event.
+    await restarted.recordOnce(
+      webapp,
+      "Normal",
+      "Ready",
+      "All tiers ready",
+      "after ProgressDeadlineExceeded since 11:00",
+    );
+    expect(store.events.size).toBe(2);
+  });
 });

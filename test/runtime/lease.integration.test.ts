@@ -61,4 +61,43 @@ describe("leader Lease", () => {
       .catch((e: unknown) => e);
     expect((err as KubeApiError).code).toBe(409);
   });
+
+  it("a candidate's watch follows the one Lease (field selector on its name) and reports its release", async () => {
+    const store = new ApiLeaseStore(env.client, "lease", "watched-lease", log);
+    const other = new ApiLeaseStore(env.client, "lease", "other-lease", log);
+    const held = { holderIdentity: "x", leaseDurationSeconds: 15, leaseTransitions: 0 };
+    await store.create(held);
+    await other.create(held);
+    // The selector reaches the server: a list and a watch of our Lease see nothing of the other one.
+    const listed = await env.client.list(Kinds.Lease, "lease", {
+      fieldSelector: "metadata.name=watched-lease",
+    });
+    expect(listed.items.map((l) => l.metadata.name)).toEqual(["watched-lease"]);
+    const seen: string[] = [];
+    const watch = await env.client.watch(
+      Kinds.Lease,
+      "lease",
+      { resourceVersion: listed.resourceVersion, fieldSelector: "metadata.name=watched-lease" },
+      (e) => seen.push(e.object.metadata.name),
+    );
+    watch.closed.catch(() => {}); // stopped below
+    let releases = 0;
+    const stop = store.watchReleases(() => releases++);
+    try {
+      const o = await other.get();
+      await other.update(o!.version, { ...o!.record, holderIdentity: "" });
+      const renewed = await store.get();
+      await store.update(renewed!.version, { ...renewed!.record, renewTime: "2026-01-01T00:00:00.000000Z" });
+      const current = await store.get();
+      await store.update(current!.version, { ...current!.record, holderIdentity: "" });
+      const deadline = Date.now() + 10_000;
+      while ((releases === 0 || seen.length < 2) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual(["watched-lease", "watched-lease"]);
+      expect(releases).toBe(1);
+    } finally {
+      watch.stop();
+      await stop();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Fault injection for tests: the next N requests matching a verb/resource fail with 500, 429 (with
- * Retry-After), 409, a connection reset, or are delayed; watches can be closed early or kept open and silent.
+ * Fault injection for tests: the next N requests matching a verb/resource (or a share of them, drawn at
+ * random) fail with 500, 429 (with Retry-After), 409, 422, a connection reset, lose their answer after
+ * being carried out, or are delayed; watches can be closed early or kept open and silent.
  */
 import type { WatchHub, WatchSelector } from "../storage/watch.js";
 
@@ -8,7 +9,11 @@ export type FaultResponse =
   | { status: 500 }
   | { status: 429; retryAfterSeconds: number }
   | { status: 409 }
+  /** A refusal no retry fixes, as for an object the server finds invalid. */
+  | { status: 422 }
   | "reset"
+  /** The request is carried out, then the connection is reset instead of answering. */
+  | "drop-answer"
   | { latencyMs: number };
 
 export interface FaultSpec {
@@ -22,6 +27,10 @@ export interface FaultSpec {
   userAgent?: string;
   /** How many matching requests this fault applies to (Infinity for all). */
   count: number;
+  /** Hit a matching request only with this probability (0 to 1); `count` counts the hits. Default 1. */
+  probability?: number;
+  /** The draw for `probability`, in [0, 1). Default Math.random. */
+  random?: () => number;
   respond: FaultResponse;
 }
 
@@ -92,6 +101,8 @@ export class Faults {
     const out: FaultResponse[] = [];
     for (const f of [...this.faults]) {
       if (!f.matches(a)) continue;
+      const p = f.spec.probability;
+      if (p !== undefined && (f.spec.random ?? Math.random)() >= p) continue;
       f.hits++;
       if (f.remaining === 0) this.remove(f);
       out.push(f.spec.respond);

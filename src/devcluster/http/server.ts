@@ -83,6 +83,17 @@ function parseIntParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
+/** The request goes on to be carried out, but its answer never leaves: the connection is reset instead. */
+function dropAnswer(req: IncomingMessage, res: ServerResponse): void {
+  const reset = () => {
+    req.socket.destroy();
+    return res;
+  };
+  res.writeHead = reset as unknown as typeof res.writeHead;
+  res.write = (() => true) as unknown as typeof res.write;
+  res.end = reset as unknown as typeof res.end;
+}
+
 export class ApiServerHandler {
   constructor(private readonly d: ServerDeps) {}
 
@@ -109,6 +120,12 @@ export class ApiServerHandler {
       if (route.subresource) a.subresource = route.subresource;
       if (route.namespace) a.namespace = route.namespace;
       if (route.name) a.name = route.name;
+      else if (a.verb === "list" || a.verb === "watch") {
+        // As the real server does: a list or watch of one object, selected by its name, is
+        // authorized as a request for that name (so rules with resourceNames can allow it).
+        const one = /^metadata\.name=([^,]+)$/.exec(q.get("fieldSelector") ?? "");
+        if (one) a.name = one[1];
+      }
       return a;
     }
     return { verb: method === "GET" || method === "HEAD" ? "get" : method.toLowerCase(), userAgent };
@@ -139,6 +156,10 @@ export class ApiServerHandler {
         req.socket.destroy();
         return;
       }
+      if (fault === "drop-answer") {
+        dropAnswer(req, res);
+        break;
+      }
       if ("latencyMs" in fault) await sleep(fault.latencyMs);
       else if (fault.status === 429) throw tooManyRequests(fault.retryAfterSeconds);
       else if (fault.status === 409)
@@ -146,6 +167,13 @@ export class ApiServerHandler {
           { group: "", resource: attrs.resource ?? "" },
           attrs.name ?? "",
           "injected conflict (fault)",
+        );
+      else if (fault.status === 422)
+        throw new ApiError(
+          422,
+          "Invalid",
+          `${attrs.resource ?? "request"} "${attrs.name ?? ""}" is invalid: injected refusal (fault)`,
+          {},
         );
       else throw internalError("injected fault");
     }
@@ -160,7 +188,7 @@ export class ApiServerHandler {
         apiGroup: route.group,
         resource: route.plural,
         subresource: route.subresource,
-        name: route.name,
+        name: attrs.name,
         namespace: route.namespace,
       } as AuthorizationAttributes);
       if (!rt) throw notFoundGeneric();

@@ -37,6 +37,7 @@ import {
   type KubeObject,
   parseYamlOrJson,
   readYamlOrJson,
+  sameJson,
   type UserInfo,
 } from "../types.js";
 import { serverSideApply } from "./apply.js";
@@ -121,6 +122,38 @@ function withoutVolatile(o: KubeObject): unknown {
     ...o,
     metadata: { ...meta, managedFields: (managedFields ?? []).map(({ time: _t, ...e }) => e) },
   };
+}
+
+/**
+ * Whether `next` holds what a status write keeps of `old` (everything but the status, the
+ * managedFields and the resourceVersion, which it takes from the request), with every key where `old`
+ * has it: then it can stand for a copy of `old` carrying the new status.
+ */
+function sameButStatus(next: KubeObject, old: KubeObject): boolean {
+  const keys = Object.keys(next);
+  const oldKeys = Object.keys(old);
+  if (keys.length !== oldKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k !== oldKeys[i]) return false;
+    if (k === "status" || k === "apiVersion" || k === "kind") continue;
+    if (k !== "metadata") {
+      if (!sameJson(next[k], old[k])) return false;
+      continue;
+    }
+    const meta = next.metadata;
+    const oldMeta = old.metadata;
+    const metaKeys = Object.keys(meta);
+    const oldMetaKeys = Object.keys(oldMeta);
+    if (metaKeys.length !== oldMetaKeys.length) return false;
+    for (let j = 0; j < metaKeys.length; j++) {
+      const mk = metaKeys[j]!;
+      if (mk !== oldMetaKeys[j]) return false;
+      if (mk !== "managedFields" && mk !== "resourceVersion" && !sameJson(meta[mk], oldMeta[mk]))
+        return false;
+    }
+  }
+  return true;
 }
 
 export class Operations {
@@ -242,7 +275,10 @@ export class Operations {
     ctx: WriteContext,
     verb: WriteVerb,
   ): void {
-    const unknown = rt.dropUnknownFields?.(obj) ?? [];
+    // Applied configurations are checked whole before they are merged (refuseUndeclaredFields), and a
+    // stored object of a built-in kind holds no unknown field (every write drops them): only a custom
+    // resource, whose schema may have changed since its object was stored, has some to drop here.
+    const unknown = verb === "apply" && !rt.crdName ? [] : (rt.dropUnknownFields?.(obj) ?? []);
     // A patched object is decoded from a Go map, whose JSON has its keys in order.
     if (verb === "patch") unknown.sort(comparePaths);
     const duplicates = ctx.duplicateFields ?? [];
@@ -368,15 +404,20 @@ export class Operations {
     next.apiVersion = groupVersion(rt);
     next.kind = rt.kind;
     if (subresource === "status") {
-      const base = copyForWrite(old);
-      base.apiVersion = next.apiVersion;
-      if (next.status === undefined) delete base.status;
-      else base.status = next.status;
-      base.metadata.managedFields = next.metadata.managedFields;
-      next = base;
+      if (sameButStatus(next, old)) {
+        // The request's own copy already is the old object but for its status: no second copy.
+        next.metadata.resourceVersion = old.metadata.resourceVersion;
+      } else {
+        const base = copyForWrite(old);
+        base.apiVersion = next.apiVersion;
+        if (next.status === undefined) delete base.status;
+        else base.status = next.status;
+        base.metadata.managedFields = next.metadata.managedFields;
+        next = base;
+      }
     } else if (rt.subresources.status) {
       if (old.status === undefined) delete next.status;
-      else next.status = deepClone(old.status);
+      else if (!sameJson(next.status, old.status)) next.status = deepClone(old.status);
     }
     const m = next.metadata;
     const om = old.metadata;

@@ -42,25 +42,18 @@ const storedEncodings = new WeakMap<FieldSet, JsonObject>();
 const encodedFrom = new WeakMap<JsonObject, FieldSet>();
 
 /**
- * Whether an element holds a character that sorts before SEP (a control character in a field name):
- * without one, members sorted as whole strings are in the order of their elements, level by level.
- */
-function sortsBeforeSep(member: string): boolean {
-  for (let i = 0; i < member.length; i++) if (member.charCodeAt(i) < 10) return true;
-  return false;
-}
-
-/**
  * The fieldsV1 of members sorted as strings, in one pass: each member's nodes are made right after its
  * parent's and before anything that sorts after it, so keys are created in their final order ("." before
  * the children of a member, then the children in plain string order, as the real server writes them).
+ * That holds unless an element has a character sorting before SEP (a control character in a field
+ * name): a node's children would then come out of order, and the answer is undefined.
  */
-function encodeSorted(sorted: readonly string[]): JsonObject {
+function encodeSorted(sorted: readonly string[]): JsonObject | undefined {
   const root: JsonObject = {};
-  // The path from the root to the last member: each entry's joined path, node, and whether it is a
-  // member that has no child yet.
-  const stack: { path: string; node: JsonObject; childless: boolean; member: boolean }[] = [
-    { path: "", node: root, childless: true, member: false },
+  // The path from the root to the last member: each entry's joined path, node, last child's key, and
+  // whether it is a member.
+  const stack: { path: string; node: JsonObject; lastChild: string | undefined; member: boolean }[] = [
+    { path: "", node: root, lastChild: undefined, member: false },
   ];
   for (const m of sorted) {
     // The empty path stands for the object itself (it sorts first).
@@ -77,12 +70,14 @@ function encodeSorted(sorted: readonly string[]): JsonObject {
     for (;;) {
       const end = m.indexOf(SEP, from);
       const el = end < 0 ? m.slice(from) : m.slice(from, end);
-      // A member that has children gets a "." entry, so membership survives the encoding.
-      if (top.member && top.childless) top.node["."] = {};
-      top.childless = false;
+      if (top.lastChild === undefined) {
+        // A member that has children gets a "." entry, so membership survives the encoding.
+        if (top.member) top.node["."] = {};
+      } else if (el <= top.lastChild) return undefined;
+      top.lastChild = el;
       const node: JsonObject = {};
       top.node[el] = node;
-      top = { path: end < 0 ? m : m.slice(0, end), node, childless: true, member: false };
+      top = { path: end < 0 ? m : m.slice(0, end), node, lastChild: undefined, member: false };
       stack.push(top);
       if (end < 0) break;
       from = end + 1;
@@ -204,7 +199,7 @@ export class FieldSet {
     const stored = storedEncodings.get(this);
     if (stored) return stored;
     const sorted = [...this.members].sort();
-    const encoded = sorted.some(sortsBeforeSep) ? encodeByTree(sorted) : encodeSorted(sorted);
+    const encoded = encodeSorted(sorted) ?? encodeByTree(sorted);
     encodedFrom.set(encoded, this);
     return encoded;
   }

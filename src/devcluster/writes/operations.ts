@@ -131,7 +131,9 @@ function withoutVolatile(o: KubeObject): unknown {
  */
 function sameButStatus(next: KubeObject, old: KubeObject): boolean {
   const keys = Object.keys(next);
-  const oldKeys = Object.keys(old);
+  // The keys of a copy of `old` given the new status: where `old` has its status, or last.
+  const oldKeys = Object.keys(old).filter((k) => k !== "status" || next.status !== undefined);
+  if (old.status === undefined && next.status !== undefined) oldKeys.push("status");
   if (keys.length !== oldKeys.length) return false;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;

@@ -83,11 +83,18 @@ function typeLabel(v: unknown, s: Schema): string {
 function evalRules(v: unknown, old: unknown, s: Schema, path: string, errs: FieldError[]): void {
   const rules = Array.isArray(s["x-kubernetes-validations"]) ? (s["x-kubernetes-validations"] as Rule[]) : [];
   const field = path || "<root>";
+  // The value (and the old one) as CEL sees them, converted once for all the rules of this node.
+  let self: unknown;
+  let oldSelf: unknown;
   for (const r of rules) {
     const transition = /\boldSelf\b/.test(r.rule);
     if (transition && old === undefined) continue;
-    const bindings: Record<string, unknown> = { self: toCel(v, s) };
-    if (transition) bindings.oldSelf = toCel(old, s);
+    self ??= toCel(v, s);
+    const bindings: Record<string, unknown> = { self };
+    if (transition) {
+      oldSelf ??= toCel(old, s);
+      bindings.oldSelf = oldSelf;
+    }
     let result: unknown;
     try {
       result = compileRule(r.rule)(bindings);

@@ -170,7 +170,7 @@ describe("stored JSON text", () => {
     expect(listJsonText({}, items)).toBe(JSON.stringify({ items }));
   });
 
-  it("remembers the text of stored objects only", () => {
+  it("shares the text of a stored object, never that of one that may change", () => {
     const stored = Object.freeze({ metadata: Object.freeze({ name: "kept" }) });
     markStored(stored);
     expect(jsonText(stored)).toBe('{"metadata":{"name":"kept"}}');

@@ -1,24 +1,36 @@
 /**
- * The JSON text of stored objects, written at most once per object version. A stored object is frozen
- * and replaced, never changed, so its text is too: the answer to the write that stored it, every
- * watcher's event, GETs and LIST items all share one serialization instead of making one each.
+ * The JSON text of stored objects, written once for everybody who needs it in the same turn of the
+ * event loop: the answer to the write that stored a version and every watcher's event for it share one
+ * serialization instead of making one each. A stored object is frozen and replaced, never changed, so
+ * its text cannot go stale; it is kept only for the turn, because a text kept longer is memory the
+ * garbage collector has to keep moving, for reads (GET, LIST) that seldom come.
  */
 
-/** Stored objects, with their text once somebody asked for it. */
-const texts = new WeakMap<object, string | undefined>();
+/** Objects the store froze: the only ones whose text may be shared. */
+const stored = new WeakSet<object>();
+/** This turn's texts. */
+let texts = new Map<object, string>();
+let clearing = false;
 
-/** Marks a deep-frozen object as stored: its text may be kept from now on. */
+/** Marks a deep-frozen object as stored: its text may be shared from now on. */
 export function markStored(obj: object): void {
-  if (!texts.has(obj)) texts.set(obj, undefined);
+  stored.add(obj);
 }
 
-/** JSON.stringify(value), remembered for stored objects. */
+/** JSON.stringify(value), shared for stored objects within a turn of the event loop. */
 export function jsonText(value: unknown): string {
-  if (typeof value !== "object" || value === null || !texts.has(value)) return JSON.stringify(value);
+  if (typeof value !== "object" || value === null || !stored.has(value)) return JSON.stringify(value);
   let text = texts.get(value);
   if (text === undefined) {
     text = JSON.stringify(value);
     texts.set(value, text);
+    if (!clearing) {
+      clearing = true;
+      setImmediate(() => {
+        texts = new Map();
+        clearing = false;
+      });
+    }
   }
   return text;
 }

@@ -125,7 +125,7 @@ export function webappManifest(ns: string, name: string, spec: Record<string, un
   };
 }
 
-export function mergePatch(env: Env, path: string, patch: object): Promise<KubeObject> {
+export function mergePatch(env: Pick<Env, "client">, path: string, patch: object): Promise<KubeObject> {
   return env.client.transport.request("PATCH", path, {
     body: patch,
     contentType: "application/merge-patch+json",

@@ -1,8 +1,19 @@
 /** Timestamps and ages formatted as the real server and kubectl do. */
 
+/** The last second formatted by nowTimestamp() and its text: most writes fall in the same second. */
+let lastSecond = Number.NaN;
+let lastText = "";
+
 /** metav1.Time: RFC 3339 in UTC, whole seconds. */
-export function nowTimestamp(now = new Date()): string {
-  return `${now.toISOString().slice(0, 19)}Z`;
+export function nowTimestamp(now?: Date): string {
+  if (now) return `${now.toISOString().slice(0, 19)}Z`;
+  const ms = Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = `${new Date(ms).toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** metav1.MicroTime: RFC 3339 with exactly six fractional digits. */

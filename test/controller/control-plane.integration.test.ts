@@ -216,13 +216,14 @@ describe.skipIf(!kubectlBin)("events", () => {
     expect(applied).toHaveLength(1);
     expect(applied[0]!.message).toBe("Took back Deployment shop-app (changed outside the WebApp)");
 
-    // The same failure three times: one Event, counted.
+    // The same refusal three times: one Event, counted. (A failure a retry may fix, a 500, is
+    // retried without an Event until it lasts; a refusal is reported at once.)
     const fault = env.dc.faults.add({
       userAgent: "webapp-operator/test",
       verb: "patch",
       resource: "configmaps",
       count: 3,
-      respond: { status: 500 },
+      respond: { status: 422 },
     });
     await mergePatch(env, resourcePath(WEBAPP_TYPE, "events", "shop"), {
       spec: { web: { clientMaxBodySize: "20m" } },

@@ -1,6 +1,7 @@
 /** Reading request bodies and writing JSON answers. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "../errors.js";
+import { jsonText } from "../storage/stored-json.js";
 
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -24,13 +25,23 @@ export function readRawBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A JSON answer; a stored object's text is written once and shared (storage/stored-json.ts). */
 export function sendJson(
   res: ServerResponse,
   code: number,
   body: unknown,
   headers: Record<string, string | string[]> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, code, jsonText(body), headers);
+}
+
+/** An answer whose JSON text is already written. */
+export function sendJsonText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   res.writeHead(code, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),

@@ -18,45 +18,48 @@ export type Route =
 
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
-function resourceRoute(group: string, version: string, rest: string[]): Route | undefined {
-  let watchPath = false;
-  if (rest[0] === "watch") {
-    watchPath = true;
-    rest = rest.slice(1);
-  }
-  const base = { type: "resource" as const, group, version, watchPath };
+/** The resource addressed by `parts` from index `from` on (after the group and version). */
+function resourceRoute(group: string, version: string, parts: string[], from: number): Route | undefined {
+  let i = from;
+  const watchPath = parts[i] === "watch";
+  if (watchPath) i++;
+  const left = parts.length - i;
+  let namespace: string | undefined;
   if (
-    rest[0] === "namespaces" &&
-    rest.length >= 3 &&
-    !(group === "" && rest.length === 3 && NAMESPACE_SUBRESOURCES.has(rest[2]!))
+    parts[i] === "namespaces" &&
+    left >= 3 &&
+    !(group === "" && left === 3 && NAMESPACE_SUBRESOURCES.has(parts[i + 2]!))
   ) {
-    const [, namespace, plural, name, subresource, ...extra] = rest;
-    if (extra.length) return undefined;
-    const r: Route = { ...base, namespace: namespace!, plural: plural! };
-    if (name !== undefined) r.name = name;
-    if (subresource !== undefined) r.subresource = subresource;
-    return r;
-  }
-  const [plural, name, subresource, ...extra] = rest;
-  if (!plural || extra.length) return undefined;
-  const r: Route = { ...base, plural };
-  if (name !== undefined) r.name = name;
-  if (subresource !== undefined) r.subresource = subresource;
+    if (left > 5) return undefined;
+    namespace = parts[i + 1]!;
+    i += 2;
+  } else if (!parts[i] || left > 3) return undefined;
+  const r: Route = { type: "resource", group, version, watchPath, plural: parts[i]! };
+  if (namespace !== undefined) r.namespace = namespace;
+  if (parts[i + 1] !== undefined) r.name = parts[i + 1]!;
+  if (parts[i + 2] !== undefined) r.subresource = parts[i + 2]!;
   return r;
 }
 
+/** The non-empty segments of a path, decoded. */
+function segments(pathname: string): string[] {
+  const parts: string[] = [];
+  for (const p of pathname.split("/")) if (p) parts.push(p.includes("%") ? decodeURIComponent(p) : p);
+  return parts;
+}
+
 export function parseRoute(pathname: string): Route {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = segments(pathname);
   if (parts[0] === "api") {
     if (parts.length === 1) return { type: "nonResource", path: pathname };
     if (parts.length === 2) return { type: "discoveryGroupVersion", group: "", version: parts[1]! };
-    return resourceRoute("", parts[1]!, parts.slice(2)) ?? { type: "nonResource", path: pathname };
+    return resourceRoute("", parts[1]!, parts, 2) ?? { type: "nonResource", path: pathname };
   }
   if (parts[0] === "apis") {
     if (parts.length === 1) return { type: "nonResource", path: pathname };
     if (parts.length === 2) return { type: "discoveryGroup", group: parts[1]! };
     if (parts.length === 3) return { type: "discoveryGroupVersion", group: parts[1]!, version: parts[2]! };
-    return resourceRoute(parts[1]!, parts[2]!, parts.slice(3)) ?? { type: "nonResource", path: pathname };
+    return resourceRoute(parts[1]!, parts[2]!, parts, 3) ?? { type: "nonResource", path: pathname };
   }
   return { type: "nonResource", path: pathname };
 }

@@ -22,6 +22,7 @@ import { VIRTUAL_KINDS } from "../schemas/builtin-resources.js";
 import { combine, fieldMatcher, labelMatcher } from "../schemas/selectors.js";
 import type { ResourceRegistry } from "../storage/registry.js";
 import { groupVersion, type ResourceType } from "../storage/resource-type.js";
+import { listJsonText } from "../storage/stored-json.js";
 import type { WatchHub } from "../storage/watch.js";
 import { isObject, type JsonObject, type KubeObject, parseYamlOrJson, type UserInfo } from "../types.js";
 import type {
@@ -33,7 +34,15 @@ import type {
 } from "../writes/operations.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import type { Faults, RequestAttributes } from "./faults.js";
-import { readBody, readRawBody, sendError, sendJson, wantsTable, warningHeaders } from "./http-io.js";
+import {
+  readBody,
+  readRawBody,
+  sendError,
+  sendJson,
+  sendJsonText,
+  wantsTable,
+  warningHeaders,
+} from "./http-io.js";
 import { duplicateFields } from "./json-duplicates.js";
 import type { OpenApi } from "./openapi.js";
 import { type PodLogSource, servePodLog } from "./pod-log.js";
@@ -409,12 +418,11 @@ export class ApiServerHandler {
         if (page.continue) meta.continue = page.continue;
         if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
         if (table) return sendJson(res, 200, toTable(rt, page.items, meta, include, ops.store));
-        return sendJson(res, 200, {
-          kind: rt.listKind,
-          apiVersion: groupVersion(rt),
-          metadata: meta,
-          items: page.items,
-        });
+        return sendJsonText(
+          res,
+          200,
+          listJsonText({ kind: rt.listKind, apiVersion: groupVersion(rt), metadata: meta }, page.items),
+        );
       }
       case "watch":
         return this.watch(res, route, rt, q, table ? include : undefined);
@@ -473,12 +481,18 @@ export class ApiServerHandler {
         const ctx = this.writeContext(req, q, user, userAgent);
         const opts = await this.deleteOptions(req, q);
         const items = ops.deleteCollection(rt, ns, this.listOptions(q), opts, ctx);
-        return sendJson(res, 200, {
-          kind: rt.listKind,
-          apiVersion: groupVersion(rt),
-          metadata: { resourceVersion: String(ops.store.currentRv()) },
-          items,
-        });
+        return sendJsonText(
+          res,
+          200,
+          listJsonText(
+            {
+              kind: rt.listKind,
+              apiVersion: groupVersion(rt),
+              metadata: { resourceVersion: String(ops.store.currentRv()) },
+            },
+            items,
+          ),
+        );
       }
     }
   }

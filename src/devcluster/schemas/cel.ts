@@ -5,6 +5,7 @@
  */
 import { celEnv, isCelError, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { RE2JS } from "@bufbuild/re2";
 import type { FieldError } from "../errors.js";
 import { deepEqual, isObject } from "../types.js";
 import type { Schema } from "./structural-schema.js";
@@ -20,7 +21,25 @@ interface Rule {
 
 type Program = (bindings: Record<string, unknown>) => unknown;
 
-const env = celEnv({ funcs: strings });
+/**
+ * RE2 patterns of `matches()`, compiled once: the library's own compiles the pattern on every call, the
+ * larger part of evaluating a rule that uses one. Bounded, for rules that build their pattern.
+ */
+const compiledPatterns = new Map<string, RE2JS>();
+const MAX_COMPILED_PATTERNS = 512;
+const re2 = {
+  compile(pattern: string): RE2JS {
+    let compiled = compiledPatterns.get(pattern);
+    if (!compiled) {
+      compiled = RE2JS.compile(pattern);
+      if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+      compiledPatterns.set(pattern, compiled);
+    }
+    return compiled;
+  },
+};
+
+const env = celEnv({ funcs: strings, re2 });
 const programs = new Map<string, Program>();
 
 /** Compiles (and caches) a rule; throws with the parser's message on a syntax error. */
@@ -64,11 +83,18 @@ function typeLabel(v: unknown, s: Schema): string {
 function evalRules(v: unknown, old: unknown, s: Schema, path: string, errs: FieldError[]): void {
   const rules = Array.isArray(s["x-kubernetes-validations"]) ? (s["x-kubernetes-validations"] as Rule[]) : [];
   const field = path || "<root>";
+  // The value (and the old one) as CEL sees them, converted once for all the rules of this node.
+  let self: unknown;
+  let oldSelf: unknown;
   for (const r of rules) {
     const transition = /\boldSelf\b/.test(r.rule);
     if (transition && old === undefined) continue;
-    const bindings: Record<string, unknown> = { self: toCel(v, s) };
-    if (transition) bindings.oldSelf = toCel(old, s);
+    self ??= toCel(v, s);
+    const bindings: Record<string, unknown> = { self };
+    if (transition) {
+      oldSelf ??= toCel(old, s);
+      bindings.oldSelf = oldSelf;
+    }
     let result: unknown;
     try {
       result = compileRule(r.rule)(bindings);

@@ -4,6 +4,7 @@
  * new object, so a LIST snapshot (continue tokens) and watch events can keep references without copying.
  */
 import type { KubeObject, WatchEventType } from "../types.js";
+import { markStored } from "./stored-json.js";
 
 export interface StoredEvent {
   type: WatchEventType;
@@ -87,7 +88,7 @@ export class Store {
   put(storageKey: string, obj: KubeObject, previous: KubeObject | undefined): KubeObject {
     this.rv++;
     obj.metadata.resourceVersion = String(this.rv);
-    deepFreeze(obj);
+    markStored(deepFreeze(obj));
     const b = this.bucket(storageKey);
     const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
     if (!b.objects.has(key)) b.sorted = undefined;
@@ -105,6 +106,7 @@ export class Store {
     b.sorted = undefined;
     this.rv++;
     const final = deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } });
+    markStored(final);
     this.emit({ type: "DELETED", storageKey, object: final, previous, rv: this.rv });
     return final;
   }

@@ -3,6 +3,10 @@
  * bounded history, 410 Gone in an ERROR event when it is too old), then live ADDED/MODIFIED/DELETED with
  * selector transitions, BOOKMARKs when asked, `timeoutSeconds`, and the watch-list flow
  * (`sendInitialEvents=true`). Faults can stall a stream (kept open, silent) or close it early.
+ *
+ * An event's object is written with its stored text (storage/stored-json.ts), serialized once for every
+ * watcher and the write's own answer; each watcher still decides alone what it sends. The lines of one
+ * turn of the event loop go out together, one socket write per watcher instead of one per event.
  */
 import type { ServerResponse } from "node:http";
 import { gone } from "../errors.js";
@@ -12,6 +16,7 @@ import type { KubeObject } from "../types.js";
 import type { Operations } from "../writes/operations.js";
 import { groupVersion, type ResourceType } from "./resource-type.js";
 import type { Store, StoredEvent } from "./store.js";
+import { jsonText } from "./stored-json.js";
 
 export interface WatchRequest {
   rt: ResourceType;
@@ -38,6 +43,8 @@ export class ActiveWatch {
   private sentColumns = false;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** Lines written since the last flush. */
+  private pending: string[] = [];
 
   constructor(
     readonly req: WatchRequest,
@@ -58,8 +65,21 @@ export class ActiveWatch {
     return this.req.match(obj);
   }
 
+  /** The line JSON.stringify({ type, object }) would make, with the object's text shared. */
   private line(type: EventType, object: unknown): string {
-    return `${JSON.stringify({ type, object })}\n`;
+    return `{"type":"${type}","object":${jsonText(object)}}\n`;
+  }
+
+  private write(line: string): void {
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(line);
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    this.pending = [];
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(text);
   }
 
   private send(type: EventType, obj: KubeObject): void {
@@ -75,10 +95,10 @@ export class ActiveWatch {
         !this.sentColumns,
       );
       this.sentColumns = true;
-      this.res.write(this.line(type, table));
+      this.write(this.line(type, table));
       return;
     }
-    this.res.write(this.line(type, presented));
+    this.write(this.line(type, presented));
   }
 
   private bookmark(rv: number, initialEnd = false): void {
@@ -110,7 +130,7 @@ export class ActiveWatch {
       backlog = store.eventsSince(req.fromRv, req.rt.storageKey);
       if (!backlog) {
         const err = gone(`too old resource version: ${req.fromRv} (${store.oldestWatchableRv()})`);
-        this.res.write(this.line("ERROR", err.toStatus()));
+        this.write(this.line("ERROR", err.toStatus()));
         this.close();
         return;
       }
@@ -139,6 +159,7 @@ export class ActiveWatch {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.unsubscribe?.();
+    this.flush();
     if (!this.res.writableEnded) this.res.end();
     this.onClose(this);
   }

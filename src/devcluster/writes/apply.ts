@@ -5,7 +5,7 @@
  */
 import { ApiError } from "../errors.js";
 import { nowTimestamp } from "../time-format.js";
-import { deepClone, deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
+import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
 import { type FieldType, itemKey } from "./field-types.js";
 import {
   type FieldPath,
@@ -18,14 +18,17 @@ import {
 } from "./fieldset.js";
 import { decodeManagedFields, encodeManagedFields, type ManagerEntry } from "./managed-fields.js";
 
-/** Merges `applied` into `live` (mutable copy) following list and map semantics. */
+/**
+ * Merges `applied` into `live` following list and map semantics. Neither is changed, but the result
+ * takes parts of both: `applied` must be the request's own copy, not used after.
+ */
 export function mergeApplied(live: unknown, applied: unknown, type: FieldType): unknown {
   if (Array.isArray(applied)) {
     const lt = type.listType();
-    if (!Array.isArray(live) || lt.type === "atomic") return deepClone(applied);
+    if (!Array.isArray(live) || lt.type === "atomic") return applied;
     if (lt.type === "set") {
       const out = [...live];
-      for (const v of applied) if (!out.some((x) => deepEqual(x, v))) out.push(deepClone(v));
+      for (const v of applied) if (!out.some((x) => deepEqual(x, v))) out.push(v);
       return out;
     }
     const out = [...live];
@@ -33,12 +36,12 @@ export function mergeApplied(live: unknown, applied: unknown, type: FieldType): 
       const key = itemKey(item, lt.keys);
       const i = key === undefined ? -1 : out.findIndex((x) => itemKey(x, lt.keys) === key);
       if (i >= 0) out[i] = mergeApplied(out[i], item, type.item());
-      else out.push(deepClone(item));
+      else out.push(item);
     }
     return out;
   }
   if (isObject(applied)) {
-    if (type.isAtomic() || !isObject(live)) return deepClone(applied);
+    if (type.isAtomic() || !isObject(live)) return applied;
     const out: JsonObject = { ...live };
     for (const [k, v] of Object.entries(applied)) {
       if (v === null) delete out[k];
@@ -91,9 +94,12 @@ function conflictError(conflicts: { manager: ManagerEntry; path: FieldPath }[]):
 export function serverSideApply(req: ApplyRequest): KubeObject {
   const { live, applied, type, manager, force, scope } = req;
   const entries = decodeManagedFields(live.metadata.managedFields);
-  const appliedSet = fieldSetOf(applied, type, scope);
   const sub = req.subresource ?? "";
   const isMine = (e: ManagerEntry) => e.manager === manager && (e.subresource ?? "") === sub;
+  const previous = entries.find((e) => isMine(e) && e.operation === "Apply")?.set ?? new FieldSet();
+  // The same configuration applied again keeps the set it had (and its stored encoding).
+  const fresh = fieldSetOf(applied, type, scope);
+  const appliedSet = previous.equals(fresh) ? previous : fresh;
 
   const conflicts: { manager: ManagerEntry; path: FieldPath }[] = [];
   for (const e of entries) {
@@ -110,7 +116,6 @@ export function serverSideApply(req: ApplyRequest): KubeObject {
   const { managedFields: _applied, ...appliedMeta } = applied.metadata;
   const merged = mergeApplied(base, { ...applied, metadata: appliedMeta }, type) as KubeObject;
 
-  const previous = entries.find((e) => isMine(e) && e.operation === "Apply")?.set ?? new FieldSet();
   let others = new FieldSet();
   for (const e of entries) if (!(isMine(e) && e.operation === "Apply")) others = others.union(e.set);
   const toRemove = previous.difference(appliedSet).difference(others);

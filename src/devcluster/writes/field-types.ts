@@ -72,21 +72,40 @@ export function builtinListType(path: readonly string[]): ListType {
   }
 }
 
+const MAX_KEPT_CHILDREN = 256;
+
 /** Field semantics of the built-in kinds, decided by the path of field names (list positions left out). */
 export class BuiltinFieldType implements FieldType {
-  constructor(private readonly path: readonly string[] = []) {}
+  /**
+   * Children already asked for: a struct's field names are few (unknown ones are dropped before any
+   * merge), so they are kept, up to a bound; a map's keys are anybody's (labels, data), so they are not.
+   */
+  private readonly children = new Map<string, BuiltinFieldType>();
+  private readonly list: ListType;
+  private readonly map: boolean;
+
+  constructor(private readonly path: readonly string[] = []) {
+    this.list = builtinListType(path);
+    const name = path[path.length - 1];
+    this.map = name !== undefined && MAP_FIELDS.has(name);
+  }
   child(name: string): FieldType {
-    return new BuiltinFieldType([...this.path, name]);
+    if (this.map) return new BuiltinFieldType([...this.path, name]);
+    let child = this.children.get(name);
+    if (!child) {
+      child = new BuiltinFieldType([...this.path, name]);
+      if (this.children.size < MAX_KEPT_CHILDREN) this.children.set(name, child);
+    }
+    return child;
   }
   item(): FieldType {
     return this;
   }
   listType(): ListType {
-    return builtinListType(this.path);
+    return this.list;
   }
   isMap(): boolean {
-    const name = this.path[this.path.length - 1];
-    return name !== undefined && MAP_FIELDS.has(name);
+    return this.map;
   }
   isAtomic(): boolean {
     return false;
@@ -146,6 +165,8 @@ export class SchemaFieldType implements FieldType {
   }
 }
 
+const CUSTOM_RESOURCE_METADATA = new BuiltinFieldType(["metadata"]);
+
 /** The root type of a custom resource: metadata follows the built-in rules, the rest its schema. */
 export class CustomResourceFieldType implements FieldType {
   private readonly body: SchemaFieldType;
@@ -153,7 +174,7 @@ export class CustomResourceFieldType implements FieldType {
     this.body = new SchemaFieldType(schema);
   }
   child(name: string): FieldType {
-    return name === "metadata" ? new BuiltinFieldType(["metadata"]) : this.body.child(name);
+    return name === "metadata" ? CUSTOM_RESOURCE_METADATA : this.body.child(name);
   }
   item(): FieldType {
     return this.body.item();

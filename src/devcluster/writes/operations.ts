@@ -29,12 +29,15 @@ import { groupVersion, type ResourceType } from "../storage/resource-type.js";
 import type { Store } from "../storage/store.js";
 import { nowTimestamp } from "../time-format.js";
 import {
+  copyForWrite,
   deepClone,
   deepEqual,
   isObject,
   type JsonObject,
   type KubeObject,
   parseYamlOrJson,
+  readYamlOrJson,
+  sameJson,
   type UserInfo,
 } from "../types.js";
 import { serverSideApply } from "./apply.js";
@@ -119,6 +122,40 @@ function withoutVolatile(o: KubeObject): unknown {
     ...o,
     metadata: { ...meta, managedFields: (managedFields ?? []).map(({ time: _t, ...e }) => e) },
   };
+}
+
+/**
+ * Whether `next` holds what a status write keeps of `old` (everything but the status, the
+ * managedFields and the resourceVersion, which it takes from the request), with every key where `old`
+ * has it: then it can stand for a copy of `old` carrying the new status.
+ */
+function sameButStatus(next: KubeObject, old: KubeObject): boolean {
+  const keys = Object.keys(next);
+  // The keys of a copy of `old` given the new status: where `old` has its status, or last.
+  const oldKeys = Object.keys(old).filter((k) => k !== "status" || next.status !== undefined);
+  if (old.status === undefined && next.status !== undefined) oldKeys.push("status");
+  if (keys.length !== oldKeys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k !== oldKeys[i]) return false;
+    if (k === "status" || k === "apiVersion" || k === "kind") continue;
+    if (k !== "metadata") {
+      if (!sameJson(next[k], old[k])) return false;
+      continue;
+    }
+    const meta = next.metadata;
+    const oldMeta = old.metadata;
+    const metaKeys = Object.keys(meta);
+    const oldMetaKeys = Object.keys(oldMeta);
+    if (metaKeys.length !== oldMetaKeys.length) return false;
+    for (let j = 0; j < metaKeys.length; j++) {
+      const mk = metaKeys[j]!;
+      if (mk !== oldMetaKeys[j]) return false;
+      if (mk !== "managedFields" && mk !== "resourceVersion" && !sameJson(meta[mk], oldMeta[mk]))
+        return false;
+    }
+  }
+  return true;
 }
 
 export class Operations {
@@ -212,14 +249,15 @@ export class Operations {
     }
   }
 
-  private decodeBody(rt: ResourceType, body: unknown): KubeObject {
+  /** The body as an object of this kind; copied unless `owned` (plain JSON parsed for this request alone). */
+  private decodeBody(rt: ResourceType, body: unknown, owned = false): KubeObject {
     if (!isObject(body)) throw badRequest("the body of the request must be a JSON object");
     if (body.metadata !== undefined && !isObject(body.metadata))
       throw badRequest(
         `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: metadata must be an object`,
       );
     this.checkTypeMeta(rt, body);
-    const obj = deepClone(body) as KubeObject;
+    const obj = (owned ? body : copyForWrite(body)) as KubeObject;
     obj.apiVersion = groupVersion(rt);
     obj.kind = rt.kind;
     obj.metadata = isObject(obj.metadata) ? obj.metadata : {};
@@ -239,7 +277,10 @@ export class Operations {
     ctx: WriteContext,
     verb: WriteVerb,
   ): void {
-    const unknown = rt.dropUnknownFields?.(obj) ?? [];
+    // Applied configurations are checked whole before they are merged (refuseUndeclaredFields), and a
+    // stored object of a built-in kind holds no unknown field (every write drops them): only a custom
+    // resource, whose schema may have changed since its object was stored, has some to drop here.
+    const unknown = verb === "apply" && !rt.crdName ? [] : (rt.dropUnknownFields?.(obj) ?? []);
     // A patched object is decoded from a Go map, whose JSON has its keys in order.
     if (verb === "patch") unknown.sort(comparePaths);
     const duplicates = ctx.duplicateFields ?? [];
@@ -346,7 +387,10 @@ export class Operations {
     return this.writeUpdate(rt, old, obj, ctx, subresource, "update");
   }
 
-  /** The shared tail of update, patch and apply. */
+  /**
+   * The shared tail of update, patch and apply. `incoming` is the caller's private copy (decodeBody's or
+   * apply's): it becomes the new object without another copy.
+   */
   private writeUpdate(
     rt: ResourceType,
     old: KubeObject,
@@ -358,19 +402,24 @@ export class Operations {
     const name = old.metadata.name!;
     const rv = incoming.metadata.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) throw conflict(gr(rt), name, STALE_OBJECT);
-    let next = deepClone(incoming);
+    let next = incoming;
     next.apiVersion = groupVersion(rt);
     next.kind = rt.kind;
     if (subresource === "status") {
-      const base = deepClone(old);
-      base.apiVersion = next.apiVersion;
-      if (next.status === undefined) delete base.status;
-      else base.status = next.status;
-      base.metadata.managedFields = next.metadata.managedFields;
-      next = base;
+      if (sameButStatus(next, old)) {
+        // The request's own copy already is the old object but for its status: no second copy.
+        next.metadata.resourceVersion = old.metadata.resourceVersion;
+      } else {
+        const base = copyForWrite(old);
+        base.apiVersion = next.apiVersion;
+        if (next.status === undefined) delete base.status;
+        else base.status = next.status;
+        base.metadata.managedFields = next.metadata.managedFields;
+        next = base;
+      }
     } else if (rt.subresources.status) {
       if (old.status === undefined) delete next.status;
-      else next.status = deepClone(old.status);
+      else if (!sameJson(next.status, old.status)) next.status = deepClone(old.status);
     }
     const m = next.metadata;
     const om = old.metadata;
@@ -463,7 +512,9 @@ export class Operations {
     }
     const old = this.store.get(rt.storageKey, this.nsOf(rt, namespace), name);
     if (!old) throw notFound(gr(rt), name);
-    const current = deepClone(this.present(rt, old)) as JsonObject;
+    // The patch functions build new containers and never change `current` (JSON patch copies it first);
+    // decodeBody copies the result.
+    const current = this.present(rt, old) as JsonObject;
     let patched: unknown;
     try {
       if (type === PATCH_TYPES.json) patched = applyJsonPatch(current, patchDoc);
@@ -503,8 +554,9 @@ export class Operations {
     if (!ctx.fieldManager)
       throw badRequest("PATCH with application/apply-patch+yaml requires the fieldManager query parameter");
     let doc: unknown;
+    let plainJson: boolean;
     try {
-      doc = parseYamlOrJson(rawBody, yaml.load);
+      ({ value: doc, json: plainJson } = readYamlOrJson(rawBody, yaml.load));
     } catch (e) {
       throw badRequest(`error decoding YAML: ${(e as Error).message}`);
     }
@@ -512,7 +564,7 @@ export class Operations {
       throw badRequest(
         `invalid object type: ${String(isObject(doc) ? doc.apiVersion : "")}, Kind=${String(isObject(doc) ? doc.kind : "")}`,
       );
-    const applied = this.decodeBody(rt, doc);
+    const applied = this.decodeBody(rt, doc, plainJson);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name)
       throw badRequest(
         `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
@@ -523,7 +575,7 @@ export class Operations {
     this.refuseUndeclaredFields(rt, applied);
     const old = this.store.get(rt.storageKey, this.nsOf(rt, namespace), name);
     const live: KubeObject = old
-      ? deepClone(this.present(rt, old))
+      ? copyForWrite(this.present(rt, old))
       : {
           apiVersion: groupVersion(rt),
           kind: rt.kind,
@@ -555,7 +607,9 @@ export class Operations {
    * fieldValidation governs there). Kubernetes 1.35 answers it with a 500 and no reason, as here.
    */
   private refuseUndeclaredFields(rt: ResourceType, applied: KubeObject): void {
-    const unknown = rt.dropUnknownFields?.(deepClone(applied)) ?? [];
+    // Dropping from the applied object itself: with nothing to drop it stays as it was, and otherwise
+    // the request fails.
+    const unknown = rt.dropUnknownFields?.(applied) ?? [];
     if (unknown.length === 0) return;
     const m = applied.metadata;
     const where = `${m.namespace ?? ""}/${m.name}; ${rt.group}/${rt.version}, Kind=${rt.kind}`;
@@ -756,7 +810,7 @@ export class Operations {
           detail: "must be greater than or equal to 0",
         },
       ]);
-    const next = deepClone(this.present(rt, old));
+    const next = copyForWrite(this.present(rt, old));
     setAtPath(next as JsonObject, simplePath(rt.subresources.scale.specReplicasPath), replicas);
     next.metadata.resourceVersion =
       typeof meta.resourceVersion === "string" ? meta.resourceVersion : undefined;

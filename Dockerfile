@@ -36,5 +36,8 @@ COPY crds ./crds
 # 65532 is distroless's nonroot user; numeric so Kubernetes can verify runAsNonRoot.
 USER 65532:65532
 EXPOSE 8080 8081
-ENTRYPOINT ["/nodejs/bin/node", "/app/bin/webapp-operator.js"]
+# A young generation of 4 MB per semi-space instead of 16: the operator's garbage is short-lived
+# request and watch data, and the smaller nursery keeps the peak RSS at a thousand WebApps about
+# 25 MB lower for no measurable CPU (the controller benchmark runs the operator with these flags).
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "/app/bin/webapp-operator.js"]
 CMD ["run"]

@@ -36,6 +36,16 @@ export interface OperatorProcessOptions {
 
 const COMPILED_CLI = join(ROOT, "bin", "webapp-operator.js");
 
+/** The node flags of the image's ENTRYPOINT (between node and the CLI): the operator runs as it ships. */
+export function imageNodeFlags(): string[] {
+  const line = readFileSync(join(ROOT, "Dockerfile"), "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("ENTRYPOINT "))
+    .at(-1);
+  const argv = line ? (JSON.parse(line.slice("ENTRYPOINT ".length)) as string[]) : [];
+  return argv.slice(1, -1);
+}
+
 /** Starts `webapp-operator run` from the compiled CLI, metrics on a free loopback port. */
 export async function startOperatorProcess(opts: OperatorProcessOptions): Promise<OperatorProcess> {
   if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
@@ -45,6 +55,7 @@ export async function startOperatorProcess(opts: OperatorProcessOptions): Promis
   const child = spawn(
     process.execPath,
     [
+      ...imageNodeFlags(),
       ...(opts.nodeOptions ?? []),
       COMPILED_CLI,
       "run",

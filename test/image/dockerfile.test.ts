@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { imageNodeFlags } from "../../hack/lib/operator-process.js";
 import {
   argumentList,
   copiesOf,
@@ -113,6 +114,9 @@ describe("runtime stage", () => {
     expect(cmd).toEqual(["run"]);
     expect(entrypoint.at(-1)).toBe(`/app/${pkg.bin["webapp-operator"]}`);
     expect(entrypoint[0]).toMatch(/\/node$/);
+    // Between node and the CLI only node flags (hack/lib/operator-process.ts runs the benchmarks with them).
+    expect(imageNodeFlags()).toEqual(entrypoint.slice(1, -1));
+    for (const flag of entrypoint.slice(1, -1)) expect(flag).toMatch(/^--[a-z-]+=\S+$/);
     // The CLI imports ../dist/cli/main.js: dist must land beside bin.
     expect(read(pkg.bin["webapp-operator"]!)).toContain("../dist/cli/main.js");
     const dests = copiesOf(runtime).map((c) => c.dest.replace(/\/$/, ""));

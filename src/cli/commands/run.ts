@@ -5,6 +5,7 @@ import { parseBindAddress } from "../../runtime/health-server.js";
 import { createLogger } from "../../runtime/logger.js";
 import { type Command, type CommandIO, UsageError } from "../command.js";
 import { type FlagSpec, type Flags, parseFlags } from "../flags.js";
+import { tuneHeapForController } from "../heap-tuning.js";
 import { VERSION } from "../version.js";
 
 const IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -76,6 +77,7 @@ function operatorNamespace(): string {
 
 async function run(args: string[], _io: CommandIO): Promise<number> {
   const flags = parseRunFlags(args);
+  tuneHeapForController();
   const level = flags.logLevel("info");
   const concurrency = flags.int("concurrency", { fallback: 2, min: 1 }) ?? 2;
   const namespaces = (flags.get("namespaces") ?? process.env.WATCH_NAMESPACES ?? "")

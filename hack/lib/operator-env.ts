@@ -21,12 +21,18 @@ export interface Env extends DevEnvironment {
 
 /** The embedded API server with the workload simulator, the WebApp CRD installed. */
 export async function startEnv(
-  opts: { loosenCrd?: boolean; readyDelayMs?: number; watchHistory?: number } = {},
+  opts: {
+    loosenCrd?: boolean;
+    readyDelayMs?: number;
+    watchHistory?: number;
+    kubernetesVersion?: string;
+  } = {},
 ): Promise<Env> {
   const env = await startDevEnvironment({
     cluster: {
       simulateWorkloads: { readyDelayMs: opts.readyDelayMs ?? 50 },
       ...(opts.watchHistory !== undefined ? { watchHistory: opts.watchHistory } : {}),
+      ...(opts.kubernetesVersion ? { kubernetesVersion: opts.kubernetesVersion } : {}),
     },
     loosenCrd: opts.loosenCrd ?? false,
     userAgent: "integration-test",

@@ -1,4 +1,5 @@
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
+import type { RenderInputs } from "../render/index.js";
 
 /** The API writes a reconcile makes. */
 export interface ReconcileWriter {
@@ -20,4 +21,6 @@ export interface ReconcileReader {
   served(type: ResourceType): boolean;
   /** A WebApp needs this kind, which is not served: the cluster is asked again for it now and then. */
   awaitServed(type: ResourceType): void;
+  /** What the renderer needs to know of the cluster beyond the WebApp (from its version); none when unset. */
+  clusterInputs?(): RenderInputs;
 }

@@ -244,7 +244,8 @@ export class Reconciler {
       this.reader.child(CHILD_KINDS.Service, namespace, appService),
     );
     const known = clusterIpOf(live, raw.metadata.uid);
-    const rendering = this.renders.of(raw, known ? { appServiceClusterIP: known } : {});
+    const cluster = this.reader.clusterInputs?.() ?? {};
+    const rendering = this.renders.of(raw, known ? { ...cluster, appServiceClusterIP: known } : cluster);
     if (known || !rendering.ok) return { rendering };
     const service = rendering.rendered.children.find((c) => c.role === "app-service");
     const proxied = rendering.rendered.children.some((c) => c.role === "nginx-config");
@@ -266,7 +267,7 @@ export class Reconciler {
         first,
       };
     }
-    return { rendering: this.renders.of(raw, { appServiceClusterIP: ip }), first };
+    return { rendering: this.renders.of(raw, { ...cluster, appServiceClusterIP: ip }), first };
   }
 
   /** The gate's inputs, read from the caches (or from what this controller just wrote). */

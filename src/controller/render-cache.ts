@@ -5,7 +5,8 @@ import { type RenderInputs, type RenderResult, render } from "../render/index.js
 /**
  * Validation and rendering, done once per WebApp spec: a WebApp is reconciled several times while its
  * children converge (each child event, the periodic resync), and its spec (so its render, which is
- * pure) changes only with its generation and its inputs from the cluster (the app Service's address).
+ * pure) changes only with its generation and its inputs from the cluster (the app Service's address,
+ * what the cluster's version offers).
  * The rendered objects keep their identity between reconciles, which also lets the comparison with the live children be remembered (diff.ts).
  */
 /** A valid spec's children, or what is wrong with the spec. */
@@ -39,7 +40,7 @@ export class RenderCache {
     // The generation moves with every spec change; an object without one (never, for a CRD with a
     // status subresource) falls back to its resourceVersion.
     const generation = String(raw.metadata.generation ?? `rv:${raw.metadata.resourceVersion}`);
-    const inputsKey = inputs.appServiceClusterIP ?? "";
+    const inputsKey = `${inputs.appServiceClusterIP ?? ""}|${inputs.lifecycleSleepAction ?? ""}`;
     let entry = this.entries.get(key);
     if (entry?.generation !== generation) {
       // Status is ours and may hold fields an older schema lacks: only the user's part is validated.

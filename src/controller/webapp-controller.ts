@@ -4,6 +4,7 @@ import { Kinds } from "../kube/resources.js";
 import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
 import { trimForCache } from "./cache-trim.js";
+import { clusterRenderInputs } from "./cluster-inputs.js";
 import { ownerKeyOf } from "./ownership.js";
 import { Reconciler } from "./reconcile.js";
 
@@ -37,6 +38,7 @@ export function webAppController(): ControllerDefinition {
           pods: (webappKey) => cache.owned(Kinds.Pod, webappKey),
           served: (type) => cache.served(type),
           awaitServed: (type) => cache.awaitServed(type),
+          clusterInputs: () => clusterRenderInputs(cache.serverVersion()),
         },
         {
           apply: (type, body, opts) => client.apply(type, body, opts),

@@ -64,6 +64,11 @@ export interface DevClusterOptions {
    * (see `serviceAddress`), forwarding to ready endpoints from the EndpointSlices.
    */
   kubeProxy?: boolean | ServiceProxyOptions;
+  /**
+   * The Kubernetes version `/version` reports, "1.MINOR" (default 1.35). Only the report changes: a
+   * client that adapts to older clusters can be tested against one.
+   */
+  kubernetesVersion?: string;
   /** The range Service clusterIPs are allocated from (the API server's --service-cluster-ip-range). Default 10.96.0.0/12. */
   serviceCIDR?: string;
   /**
@@ -166,6 +171,7 @@ export class DevCluster {
       reviewAuthorizer: this.authorizer,
       serverAddress: () => `${this.address?.address ?? "127.0.0.1"}:${this.address?.port ?? 0}`,
       podLogs: () => this.nodeAgent?.logs,
+      ...(options.kubernetesVersion ? { kubernetesVersion: options.kubernetesVersion } : {}),
     });
     this.server = createServer((req, res) => void handler.handle(req, res));
     this.server.keepAliveTimeout = 30_000;

@@ -220,7 +220,28 @@ export class KubeClient {
     }
   }
 
+  /** The API server's version (`GET /version`): major and minor as numbers, and gitVersion. */
+  async serverVersion(): Promise<ServerVersion> {
+    const v = await this.transport.request<{ major?: string; minor?: string; gitVersion?: string }>(
+      "GET",
+      "/version",
+    );
+    // Some distributions suffix the minor ("29+"); the number is what matters.
+    const major = Number.parseInt(v.major ?? "", 10);
+    const minor = Number.parseInt(v.minor ?? "", 10);
+    if (!Number.isFinite(major) || !Number.isFinite(minor)) {
+      throw new Error(`the API server's /version has no numeric major and minor: ${JSON.stringify(v)}`);
+    }
+    return { major, minor, gitVersion: v.gitVersion ?? `v${major}.${minor}` };
+  }
+
   close(): void {
     this.transport.close();
   }
+}
+
+export interface ServerVersion {
+  major: number;
+  minor: number;
+  gitVersion: string;
 }

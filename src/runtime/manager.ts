@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { type KubeObject, objectKey, type ResourceType } from "../api/kube-object.js";
-import { KubeClient } from "../kube/client.js";
+import { KubeClient, type ServerVersion } from "../kube/client.js";
 import type { ConnectionSource } from "../kube/transport.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { EventRecorder } from "./events.js";
@@ -46,7 +46,15 @@ export interface Cache {
    * only while some object keeps asking; a cluster where nothing needs it is not polled).
    */
   awaitServed(type: ResourceType): void;
+  /**
+   * The API server's version, read once at start with discovery (reconciles start only after it
+   * answered, so a reconcile always has it).
+   */
+  serverVersion(): ServerVersion | undefined;
 }
+
+/** The key under which a failed `GET /version` waits among failed discovery requests. */
+const VERSION_DISCOVERY = "/version";
 
 export interface ControllerDeps {
   cache: Cache;
@@ -175,6 +183,7 @@ export class Manager {
   /** Group-versions whose discovery failed: asked again at the next round. */
   private readonly discoveryFailed = new Set<string>();
   private discoveredOnce = false;
+  private serverVersion: ServerVersion | undefined;
   /** Discovery rounds in a row with a failed group-version (0 once all answered). */
   private discoveryFailures = 0;
   private readonly elector: LeaderElector | undefined;
@@ -213,6 +222,7 @@ export class Manager {
         this.awaited.add(type);
         this.scheduleDiscovery();
       },
+      serverVersion: () => this.serverVersion,
     };
     this.reconciler = definition.reconciler({
       cache,
@@ -402,6 +412,16 @@ export class Manager {
       (this.notServed.has(type) && (type === def.for || awaited.has(type)));
     this.discoveredOnce = true;
     this.awaited.clear();
+    if (this.serverVersion === undefined) {
+      try {
+        this.serverVersion = await this.client.serverVersion();
+        this.discoveryFailed.delete(VERSION_DISCOVERY);
+        this.log.info({ version: this.serverVersion.gitVersion }, "API server version");
+      } catch (err) {
+        this.discoveryFailed.add(VERSION_DISCOVERY);
+        this.log.warn({ err: (err as Error).message }, "could not read the API server's version");
+      }
+    }
     const served = new Map<string, Set<string>>();
     for (const { type } of kinds) {
       if (served.has(type.apiVersion) || !wanted(type)) continue;

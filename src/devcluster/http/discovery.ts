@@ -3,15 +3,19 @@ import type { ResourceRegistry } from "../storage/registry.js";
 import type { ResourceType } from "../storage/resource-type.js";
 import type { JsonObject } from "../types.js";
 
-export function versionInfo(): JsonObject {
+/** `/version` as kube-apiserver answers it, for `version` "1.MINOR" (default 1.35). */
+export function versionInfo(version = "1.35"): JsonObject {
+  const m = /^(\d+)\.(\d+)$/.exec(version);
+  if (!m) throw new Error(`kubernetesVersion ${JSON.stringify(version)} is not MAJOR.MINOR`);
+  const [, major, minor] = m as unknown as [string, string, string];
   return {
-    major: "1",
-    minor: "35",
-    emulationMajor: "1",
-    emulationMinor: "35",
-    minCompatibilityMajor: "1",
-    minCompatibilityMinor: "34",
-    gitVersion: "v1.35.0-devcluster",
+    major,
+    minor,
+    emulationMajor: major,
+    emulationMinor: minor,
+    minCompatibilityMajor: major,
+    minCompatibilityMinor: String(Math.max(0, Number(minor) - 1)),
+    gitVersion: `v${major}.${minor}.0-devcluster`,
     gitCommit: "0000000000000000000000000000000000000000",
     gitTreeState: "clean",
     buildDate: "2025-12-17T00:00:00Z",

@@ -67,6 +67,8 @@ export interface ServerDeps {
   serverAddress: () => string;
   /** The node agent's logs, for pods/{name}/log (none without a node agent). */
   podLogs?: () => PodLogSource | undefined;
+  /** What /version reports, "1.MINOR" (default: the version the schemas are from). */
+  kubernetesVersion?: string;
 }
 
 const NOT_FOUND_MESSAGE = "the server could not find the requested resource";
@@ -272,7 +274,7 @@ export class ApiServerHandler {
     }
     const clean = path.replace(/\/+$/, "") || "/";
     if (clean === "/version") {
-      sendJson(res, 200, versionInfo());
+      sendJson(res, 200, versionInfo(this.d.kubernetesVersion));
       return;
     }
     if (clean === "/api") {

@@ -1,5 +1,6 @@
-// The kubelet's pod lifecycle with real processes (only /bin/sh and friends, so it runs on every machine):
-// init containers, restarts with back-off, image pull and config errors, probes, termination order,
+// The kubelet's pod lifecycle with real processes (/bin/sh and friends, and python3 for a TCP listener):
+// init containers, restarts with back-off, image pull and config errors, probes (exec and tcpSocket;
+// httpGet in dataplane-pods.test.ts), termination order,
 // ConfigMap volumes updated in place, and nothing left running once the cluster stops.
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import {
   nodeCluster,
   pod,
   podReady,
+  SHELL_IMAGE,
   stateOf,
   status,
   waitFor,
@@ -31,8 +33,11 @@ const IMAGE = "example.test/shell:1";
 let cluster: DevCluster;
 const hostDir = mkdtempSync(join(tmpdir(), "node-lifecycle-"));
 
+/** Python for the one test that needs a process listening on TCP (installed wherever the data plane runs). */
+const PYTHON_IMAGE = { repository: "example.test/python", programs: { python3: "/usr/bin/python3" } };
+
 beforeAll(async () => {
-  cluster = await nodeCluster(OCTET);
+  cluster = await nodeCluster(OCTET, { imageMap: { images: [SHELL_IMAGE, PYTHON_IMAGE] } });
 });
 
 afterAll(async () => {
@@ -418,6 +423,48 @@ describe("running pods", () => {
     writeFileSync(join(flags, "ready"), "yes");
     await waitFor("Ready", () => podReady(getPod(cluster, "gated")));
     expect(containerStatus(getPod(cluster, "gated"), "app")?.ready).toBe(true);
+  });
+});
+
+describe("tcpSocket probes", () => {
+  it("keeps a container unready while nothing listens on the port, Ready once its process listens", async () => {
+    // Listens on the pod's address and port 8080 once the file named by its argument exists (an argument,
+    // so the container path is translated to the volume's host path, as every path in argv is).
+    const listenLater = [
+      "import os, socket, sys, time",
+      "while not os.path.exists(sys.argv[1]): time.sleep(0.1)",
+      "s = socket.socket(); s.bind((os.environ['POD_IP'], 8080)); s.listen(8)",
+      "while True: s.accept()[0].close()",
+    ].join("\n");
+    cluster.apply(
+      pod("tcp-gated", {
+        volumes: [{ name: "flags", emptyDir: {} }],
+        containers: [
+          {
+            name: "app",
+            image: "example.test/python:1",
+            command: ["python3", "-c", listenLater, "/flags/listen"],
+            env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+            ports: [{ name: "http", containerPort: 8080 }],
+            volumeMounts: [{ name: "flags", mountPath: "/flags" }],
+            readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 1 },
+          },
+        ],
+      }),
+    );
+    await waitFor("running", () => containerStatus(getPod(cluster, "tcp-gated"), "app")?.started === true);
+    await waitFor("a failed readiness probe", () =>
+      events(cluster, "tcp-gated").some((e) => e.reason === "Unhealthy"),
+    );
+    const unhealthy = events(cluster, "tcp-gated").find((e) => e.reason === "Unhealthy")!;
+    const podIP = status(getPod(cluster, "tcp-gated")).podIP as string;
+    // The kubelet's words for a refused dial, with the address it tried (the named port resolved).
+    expect(unhealthy.message).toContain(`Readiness probe failed: dial tcp ${podIP}:8080`);
+    expect(podReady(getPod(cluster, "tcp-gated"))).toBe(false);
+    const flags = cluster.nodeAgent!.worker("default", "tcp-gated")!.volumeHostPath("flags")!;
+    writeFileSync(join(flags, "listen"), "");
+    await waitFor("Ready", () => podReady(getPod(cluster, "tcp-gated")));
+    expect(containerStatus(getPod(cluster, "tcp-gated"), "app")?.ready).toBe(true);
   });
 });
 

@@ -18,6 +18,12 @@ export interface KindPolicy {
    * engineer): the object is a record of something that happened, not a state to converge.
    */
   createOnly?: string;
+  /**
+   * What the WebApp's status reads from this kind's status. A kind without it is not reconciled for
+   * a status-only change (an autoscaler's metrics every 15 s, a disruption budget's count at every
+   * pod's readiness change): that would be work with nothing to do.
+   */
+  statusRead?: string;
 }
 
 export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
@@ -33,6 +39,7 @@ export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
     },
   },
   Deployment: {
+    statusRead: "the tiers' and workers' rollout and readiness (observedGeneration, replicas, conditions)",
     immutable: {
       paths: [["spec", "selector"]],
       onChange: "recreate",
@@ -46,6 +53,7 @@ export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
   Ingress: {},
   HTTPRoute: {},
   Job: {
+    statusRead: "the migration's outcome (its Complete or Failed condition)",
     createOnly:
       "a migration Job runs once for its app version: its template cannot change, a new version is a new Job, and rewriting a finished one would change nothing",
   },

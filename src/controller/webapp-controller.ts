@@ -1,9 +1,10 @@
 import { API_VERSION, KIND, PLURAL } from "../api/index.js";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
 import { Kinds } from "../kube/resources.js";
-import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
+import { ALL_CHILD_KINDS, type ChildKindName, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
 import { trimForCache } from "./cache-trim.js";
+import { CHILD_POLICIES } from "./child-policies.js";
 import { clusterRenderInputs } from "./cluster-inputs.js";
 import { ownerKeyOf } from "./ownership.js";
 import { Reconciler } from "./reconcile.js";
@@ -20,7 +21,11 @@ export function webAppController(): ControllerDefinition {
     name: "webapp",
     for: WEBAPP_TYPE,
     predicate: specOrMetaChanged,
-    owns: ALL_CHILD_KINDS.map((type) => ({ type, optional: type.optional ?? false })),
+    owns: ALL_CHILD_KINDS.map((type) => ({
+      type,
+      optional: type.optional ?? false,
+      ...(CHILD_POLICIES[type.kind as ChildKindName].statusRead ? {} : { predicate: specOrMetaChanged }),
+    })),
     // The tiers' pods (owned by ReplicaSets, labelled by the pod templates): what they say about
     // containers that cannot run goes into the WebApp's status within seconds.
     watches: [{ type: Kinds.Pod, ownerKey: podOwnerKey }],
@@ -62,12 +67,19 @@ function podOwnerKey(pod: KubeObject): string | undefined {
   return instance ? `${pod.metadata.namespace ?? ""}/${instance}` : undefined;
 }
 
+/**
+ * Whether anything but the status (and the bookkeeping that goes with it: resourceVersion,
+ * managedFields) changed. An object without a generation (a ConfigMap, a Service) counts every
+ * update as a change, since its content moves without one.
+ */
 function specOrMetaChanged(a: KubeObject, b: KubeObject): boolean {
+  if (a.metadata.generation === undefined || b.metadata.generation === undefined) return true;
   if (a.metadata.generation !== b.metadata.generation) return true;
   if (Boolean(a.metadata.deletionTimestamp) !== Boolean(b.metadata.deletionTimestamp)) return true;
   if (a.metadata.uid !== b.metadata.uid) return true;
   return (
     JSON.stringify(a.metadata.labels ?? {}) !== JSON.stringify(b.metadata.labels ?? {}) ||
-    JSON.stringify(a.metadata.annotations ?? {}) !== JSON.stringify(b.metadata.annotations ?? {})
+    JSON.stringify(a.metadata.annotations ?? {}) !== JSON.stringify(b.metadata.annotations ?? {}) ||
+    JSON.stringify(a.metadata.ownerReferences ?? []) !== JSON.stringify(b.metadata.ownerReferences ?? [])
   );
 }

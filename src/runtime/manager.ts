@@ -31,6 +31,11 @@ export interface OwnedKind {
    * definition's `ownerKey` (e.g. pods, owned by ReplicaSets, found through a label).
    */
   ownerKey?: (obj: KubeObject) => string | undefined;
+  /**
+   * Whether an update of an object of this kind needs its owner reconciled (e.g. not when only a
+   * status the controller never reads changed). Creates and deletes always do.
+   */
+  predicate?: (oldObj: KubeObject, newObj: KubeObject) => boolean;
 }
 
 /** What a reconcile reads: the informer caches only. */
@@ -298,6 +303,7 @@ export class Manager {
     const def = this.definition;
     const related = [...def.owns, ...(def.watches ?? [])].find((k) => k.type === type);
     const ownerKey = related?.ownerKey ?? def.ownerKey;
+    const predicate = primary ? def.predicate : related?.predicate;
     // An event about an object the controller owns or watches is work in flight: it goes ahead of
     // new primary objects, so a burst of new ones does not hold back those half done.
     const enqueue = (obj: KubeObject) => {
@@ -314,7 +320,7 @@ export class Manager {
         onAdd: changed,
         onDelete: enqueue,
         onUpdate: (oldObj, newObj) => {
-          if (primary && def.predicate && !def.predicate(oldObj, newObj)) return;
+          if (predicate && !predicate(oldObj, newObj)) return;
           changed(newObj);
         },
       },

@@ -34,12 +34,21 @@ export const isGone = (err: unknown): boolean => codeOf(err) === 410;
 
 /**
  * Worth trying again with the same request: conflicts (someone else wrote first), throttling, server
- * errors and transport failures. 4xx validation errors are not: repeating them changes nothing.
+ * errors and transport failures. 4xx validation errors are not: repeating them changes nothing. Nor
+ * is a server-side apply whose body has a field the schema does not declare, which kube-apiserver
+ * answers with a 500 (kubernetes/kubernetes#122480) though it is the request's fault.
  */
 export function isRetryable(err: unknown): boolean {
   const code = codeOf(err);
   if (code === undefined) return true;
+  if (code >= 500 && isSchemaRefusal(err)) return false;
   return code === 0 || code === 409 || code === 429 || code >= 500;
+}
+
+const SSA_SCHEMA_REFUSAL = /failed to create typed patch object \([^)]*\): .*field not declared in schema/;
+
+function isSchemaRefusal(err: unknown): boolean {
+  return err instanceof Error && SSA_SCHEMA_REFUSAL.test(err.message);
 }
 
 /** Server-requested delay in milliseconds, if any. */

@@ -1,102 +1,45 @@
-/** JSON patch (RFC 6902) with JSON pointers (RFC 6901). */
-import { deepClone, deepEqual, isObject, type JsonObject } from "../types.js";
+/**
+ * JSON patch (RFC 6902), applied by the `rfc6902` library, with kube-apiserver's all-or-nothing rule
+ * and its words for a failure (those of the Go JSON patch library it uses), which kubectl prints
+ * after "the server rejected our request due to an error in our request".
+ */
+import { applyPatch, type Operation, Pointer } from "rfc6902";
+import { deepClone, isObject } from "../types.js";
 
 export class JsonPatchError extends Error {}
 
-interface Operation {
-  op: string;
-  path: string;
-  from?: string;
-  value?: unknown;
-}
+const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
 
-function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new JsonPatchError(`invalid JSON pointer ${JSON.stringify(pointer)}`);
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function container(doc: unknown, tokens: string[], pointer: string): unknown {
-  let cur = doc;
-  for (const t of tokens) {
-    if (Array.isArray(cur)) cur = cur[Number(t)];
-    else if (isObject(cur)) cur = cur[t];
-    else cur = undefined;
-    if (cur === undefined) throw new JsonPatchError(`doc is missing path: "${pointer}": missing value`);
-  }
-  return cur;
-}
-
-function arrayIndex(arr: unknown[], token: string, forAdd: boolean, pointer: string): number {
-  if (forAdd && token === "-") return arr.length;
-  if (!/^\d+$/.test(token))
-    throw new JsonPatchError(`invalid array index ${JSON.stringify(token)} in "${pointer}"`);
-  const i = Number(token);
-  if (i > arr.length || (!forAdd && i === arr.length))
-    throw new JsonPatchError(`unable to access invalid index: ${i} in "${pointer}"`);
-  return i;
-}
-
-function getValue(doc: unknown, pointer: string): unknown {
-  return container(doc, parsePointer(pointer), pointer);
-}
-
-function add(doc: unknown, pointer: string, value: unknown): unknown {
-  const tokens = parsePointer(pointer);
-  if (tokens.length === 0) return value;
-  const parent = container(doc, tokens.slice(0, -1), pointer);
-  const last = tokens[tokens.length - 1]!;
-  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, true, pointer), 0, value);
-  else if (isObject(parent)) parent[last] = value;
-  else throw new JsonPatchError(`doc is missing path: "${pointer}": missing value`);
-  return doc;
-}
-
-function remove(doc: unknown, pointer: string): unknown {
-  const tokens = parsePointer(pointer);
-  const parent = container(doc, tokens.slice(0, -1), pointer);
-  const last = tokens[tokens.length - 1]!;
-  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, false, pointer), 1);
-  else if (isObject(parent) && Object.hasOwn(parent, last)) delete (parent as JsonObject)[last];
-  else throw new JsonPatchError(`Unable to remove nonexistent key: ${last}: missing value`);
-  return doc;
-}
-
+/** The document with `patch` applied; the target is never changed, and a failed operation fails all. */
 export function applyJsonPatch(target: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw new JsonPatchError("a JSON patch must be a list of operations");
-  let doc = deepClone(target);
-  for (const raw of patch as Operation[]) {
-    if (!isObject(raw) || typeof raw.op !== "string" || typeof raw.path !== "string")
+  const operations: Operation[] = [];
+  for (const op of patch) {
+    if (!isObject(op) || typeof op.op !== "string" || typeof op.path !== "string")
       throw new JsonPatchError("each operation needs an op and a path");
-    switch (raw.op) {
-      case "add":
-        doc = add(doc, raw.path, deepClone(raw.value));
-        break;
-      case "remove":
-        doc = remove(doc, raw.path);
-        break;
-      case "replace":
-        getValue(doc, raw.path);
-        doc = add(remove(doc, raw.path), raw.path, deepClone(raw.value));
-        break;
-      case "move": {
-        const v = getValue(doc, raw.from ?? "");
-        doc = add(remove(doc, raw.from ?? ""), raw.path, v);
-        break;
-      }
-      case "copy":
-        doc = add(doc, raw.path, deepClone(getValue(doc, raw.from ?? "")));
-        break;
-      case "test":
-        if (!deepEqual(getValue(doc, raw.path), raw.value))
-          throw new JsonPatchError(`testing value ${raw.path} failed: test failed`);
-        break;
-      default:
-        throw new JsonPatchError(`Unexpected kind: ${raw.op}`);
-    }
+    if (!OPS.has(op.op)) throw new JsonPatchError(`Unexpected kind: ${op.op}`);
+    // The document sits under a member of a box, so an operation on the whole document ("") is one
+    // on that member, which the library can replace.
+    const boxed = { ...op, path: `/doc${op.path}` } as Operation & { from?: string };
+    if (typeof op.from === "string") boxed.from = `/doc${op.from}`;
+    operations.push(boxed);
   }
-  return doc;
+  const box = { doc: deepClone(target) };
+  for (const [i, result] of applyPatch(box, operations).entries()) {
+    if (result !== null) throw failure(patch[i] as { op: string; path: string; from?: string }, result, box);
+  }
+  return box.doc;
+}
+
+/** The Go library's message for a failed operation (the box at its state when the operation ran). */
+function failure(op: { op: string; path: string; from?: string }, error: Error, box: object): JsonPatchError {
+  if (error.name === "TestError") return new JsonPatchError(`testing value ${op.path} failed: test failed`);
+  if (error.name === "InvalidOperationError")
+    return new JsonPatchError(`invalid ${op.op} operation: ${error.message}`);
+  const path = op.op === "move" && error.message.includes(`/doc${op.from}`) ? (op.from ?? "") : op.path;
+  const { parent, key } = Pointer.fromJSON(`/doc${path}`).evaluate(box);
+  if (Array.isArray(parent)) return new JsonPatchError(`unable to access invalid index: ${key} in "${path}"`);
+  if (op.op === "remove" && isObject(parent))
+    return new JsonPatchError(`Unable to remove nonexistent key: ${key}: missing value`);
+  return new JsonPatchError(`doc is missing path: "${path}": missing value`);
 }

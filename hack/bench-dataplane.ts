@@ -203,7 +203,7 @@ function withoutAccessLog(conf: string, port: number, dir: string): string {
     if (!from.test(text)) throw new Error(`withoutAccessLog: ${from} not found in the rendered nginx.conf`);
     return text.replace(from, to);
   };
-  let out = replace(conf, /access_log \/dev\/stdout webapp;/, "access_log off;");
+  let out = replace(conf, /access_log \/dev\/stdout webapp[^;]*;/, "access_log off;");
   out = replace(out, /listen 127\.0\.0\.1:\d+ /, `listen 127.0.0.1:${port} `);
   return replace(out, /pid [^;]+;/, `pid ${dir}/nginx.pid;`);
 }

@@ -33,7 +33,7 @@ describe("rendered topology: prerequisites", () => {
   });
 });
 
-/** Polls a replica's log until it contains text; the servers write their access lines asynchronously. */
+/** Polls a log until it contains text: the servers write their access lines asynchronously. */
 async function waitForLog(read: () => Promise<string>, text: string, timeoutMs = 5000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let log = await read();
@@ -138,7 +138,9 @@ for (const server of SERVERS) {
         expect(info.scheme).toBe("https");
         expect(info.is_secure).toBe(true);
         expect(info.host).toBe(SITE_HOST);
-        expect(await topology?.nginxLog()).toContain(`"remote_addr":"${CLIENT_IP}"`);
+        // The access log is buffered for up to a second (ACCESS_LOG in the renderer).
+        const accessLine = `"remote_addr":"${CLIENT_IP}"`;
+        expect(await waitForLog(() => topology!.nginxLog(), accessLine, 3000)).toContain(accessLine);
       });
 
       it("accepts a body of exactly clientMaxBodySize and answers 413 to one byte more", async () => {

@@ -50,6 +50,9 @@ const SLOW_CLIENTS = {
   sendTimeoutSeconds: 20,
 } as const;
 
+/** The access log's write buffer (at most a pipe's atomic write) and how long a line may wait in it. */
+export const ACCESS_LOG = { bufferKiB: 4, flushSeconds: 1 } as const;
+
 /** The scheme the app is told about: the client's, believed only from a trusted proxy and only http/https. */
 const FORWARDED_PROTO = "$webapp_forwarded_proto";
 
@@ -76,7 +79,17 @@ export function renderNginxConf(input: NginxConfInput): string {
     d("absolute_redirect", "off"),
     ...tempPaths(),
     d("log_format", "webapp", "escape=json", LOG_FORMAT),
-    d("access_log", "/dev/stdout", "webapp"),
+    // Lines are gathered in a 4 KB buffer and written at most a second later, instead of one write
+    // per request: on a busy pod that write was about a fifth of NGINX's proxying throughput. 4 KB is
+    // the size a pipe (the container runtime's stdout) writes whole, so several workers' lines never
+    // interleave. A worker that is killed (not stopped) loses at most its last second of lines.
+    d(
+      "access_log",
+      "/dev/stdout",
+      "webapp",
+      `buffer=${ACCESS_LOG.bufferKiB}k`,
+      `flush=${ACCESS_LOG.flushSeconds}s`,
+    ),
     d("client_max_body_size", web.clientMaxBodySize),
     // The request line and each header must fit one of these buffers, all headers together four:
     // NGINX answers 414 or 400 beyond that, and the app servers are set to accept anything within.

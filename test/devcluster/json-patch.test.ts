@@ -139,6 +139,12 @@ describe("applyJsonPatch", () => {
       message: 'unable to access invalid index: 5 in "/foo/5"',
     },
     {
+      name: "copy from a missing source",
+      doc: { a: 1 },
+      patch: [{ op: "copy", from: "/nope", path: "/b" }],
+      message: 'doc is missing path: "/nope": missing value',
+    },
+    {
       name: "an unknown op",
       doc: {},
       patch: [{ op: "frobnicate", path: "/a" }],

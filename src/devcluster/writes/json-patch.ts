@@ -36,7 +36,9 @@ function failure(op: { op: string; path: string; from?: string }, error: Error, 
   if (error.name === "TestError") return new JsonPatchError(`testing value ${op.path} failed: test failed`);
   if (error.name === "InvalidOperationError")
     return new JsonPatchError(`invalid ${op.op} operation: ${error.message}`);
-  const path = op.op === "move" && error.message.includes(`/doc${op.from}`) ? (op.from ?? "") : op.path;
+  // A move or copy may fail on its source: the error names the pointer that was missing.
+  const missing = (error as { path?: string }).path;
+  const path = op.from !== undefined && missing === `/doc${op.from}` ? op.from : op.path;
   const { parent, key } = Pointer.fromJSON(`/doc${path}`).evaluate(box);
   if (Array.isArray(parent)) return new JsonPatchError(`unable to access invalid index: ${key} in "${path}"`);
   if (op.op === "remove" && isObject(parent))

@@ -99,6 +99,7 @@ export class Reconciler {
     if (!raw) {
       log.debug("WebApp is gone; garbage collection removes its children");
       this.failures.recovered(key);
+      this.settlingSince.delete(key);
       return outcome;
     }
     if (raw.metadata.deletionTimestamp) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { podStatusColumns } from "../../../src/devcluster/http/pod-table.js";
 import type { DevCluster } from "../../../src/devcluster/index.js";
-import type { JsonObject } from "../../../src/devcluster/types.js";
+import type { JsonObject, KubeObject } from "../../../src/devcluster/types.js";
 import {
   alive,
   containerStatus,
@@ -48,6 +48,10 @@ afterAll(async () => {
 async function podLog(name: string, query = ""): Promise<{ status: number; text: string }> {
   const res = await fetch(`${cluster.url}/api/v1/namespaces/default/pods/${name}/log${query}`);
   return { status: res.status, text: await res.text() };
+}
+
+function restartCount(p: KubeObject | undefined, name: string): number {
+  return Number(containerStatus(p, name)?.restartCount ?? 0);
 }
 
 function sh(script: string, extra: JsonObject = {}): JsonObject {
@@ -512,6 +516,31 @@ describe("volumes", () => {
 });
 
 describe("termination", () => {
+  it("ends what the main process started when it exits, as its PID namespace would", async () => {
+    cluster.apply(
+      pod("orphans", {
+        volumes: [{ name: "flags", emptyDir: {} }],
+        containers: [
+          {
+            name: "main",
+            // A child left running in the background, its pid added to a file the test reads; then
+            // the main process fails, and the container restarts (the pod lives on).
+            ...sh('sleep 600 & echo $! >> "$1"; sleep 0.5; exit 2', {
+              args: ["sh", "/flags/children"],
+              volumeMounts: [{ name: "flags", mountPath: "/flags" }],
+            }),
+          },
+        ],
+      }),
+    );
+    await waitFor("a restart", () => restartCount(getPod(cluster, "orphans"), "main") >= 1);
+    const flags = cluster.nodeAgent!.worker("default", "orphans")!.volumeHostPath("flags")!;
+    const first = Number(readFileSync(join(flags, "children"), "utf8").split("\n")[0]);
+    expect(first).toBeGreaterThan(0);
+    await waitFor("the first run's background child gone", () => !alive(first));
+    expect(getPod(cluster, "orphans")?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it("runs preStop before the stop signal, then removes the pod object", async () => {
     const order = join(hostDir, "order");
     cluster.apply(

@@ -2,10 +2,8 @@
 // reads the embedded API server's CPU from /proc without counting the load it generates itself.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { KubeClient } from "../../src/kube/client.js";
+import { ensureNamespace, KubeClient } from "../../src/kube/client.js";
 import { loadConnection } from "../../src/kube/connection.js";
-import { isConflict } from "../../src/kube/errors.js";
-import { Kinds } from "../../src/kube/resources.js";
 import type { EnvProcessMessage, EnvProcessRequest } from "./env-process-main.js";
 import { ROOT } from "./operator-env.js";
 
@@ -88,13 +86,7 @@ export async function startEnvProcess(
     pid: child.pid!,
     kubeconfigPath,
     client,
-    async createNamespace(name) {
-      await client
-        .create(Kinds.Namespace, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } })
-        .catch((err) => {
-          if (!isConflict(err)) throw err;
-        });
-    },
+    createNamespace: (name) => ensureNamespace(client, name),
     stats: () => call("stats") as Promise<Stats>,
     resetStats: async () => void (await call("resetStats")),
     async stop() {

@@ -4,7 +4,7 @@ import { isConflict, isNotFound, isRetryable, KubeApiError, retryAfterMs } from 
 import type { Child, ChildKind } from "../render/index.js";
 import type { Logger } from "../runtime/logger.js";
 import { trimForCache } from "./cache-trim.js";
-import { CHILD_POLICIES, changedImmutableFields } from "./child-policies.js";
+import { changedImmutableFields, policyOf } from "./child-policies.js";
 import { desiredMatchesLive } from "./diff.js";
 import { childId, describeController, mayWrite } from "./ownership.js";
 import type { RecentWrites } from "./recent-writes.js";
@@ -80,7 +80,7 @@ export async function applyChildren(
       continue;
     }
     if (live) out.observed.set(id, live);
-    const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
+    const policy = policyOf(kind);
     if (live && (policy.createOnly || desiredMatchesLive(desired, live, FIELD_MANAGER))) {
       out.skipped++;
       continue;
@@ -120,7 +120,7 @@ async function update(
   deps: Deps,
   out: ApplyOutcome,
 ): Promise<KubeObject | undefined> {
-  const policy = CHILD_POLICIES[kind.kind as keyof typeof CHILD_POLICIES];
+  const policy = policyOf(kind);
   const immutable = changedImmutableFields(policy, desired, live);
   if (immutable.length > 0 && policy.immutable) {
     if (policy.immutable.onChange === "refuse") {

@@ -60,6 +60,11 @@ export const CHILD_POLICIES: Record<ChildKindName, KindPolicy> = {
   CronJob: {},
 };
 
+/** The policy of a child kind of the render table. */
+export function policyOf(kind: { kind: string }): KindPolicy {
+  return CHILD_POLICIES[kind.kind as ChildKindName];
+}
+
 function at(obj: unknown, path: readonly string[]): unknown {
   let cur = obj;
   for (const part of path) {

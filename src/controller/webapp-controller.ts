@@ -1,10 +1,10 @@
 import { API_VERSION, KIND, PLURAL } from "../api/index.js";
 import type { KubeObject, ResourceType } from "../api/kube-object.js";
 import { Kinds } from "../kube/resources.js";
-import { ALL_CHILD_KINDS, type ChildKindName, LABELS, MANAGED_BY } from "../render/index.js";
+import { ALL_CHILD_KINDS, LABELS, MANAGED_BY } from "../render/index.js";
 import { type ControllerDefinition, Manager, type ManagerOptions } from "../runtime/manager.js";
 import { trimForCache } from "./cache-trim.js";
-import { CHILD_POLICIES } from "./child-policies.js";
+import { policyOf } from "./child-policies.js";
 import { clusterRenderInputs } from "./cluster-inputs.js";
 import { ownerKeyOf } from "./ownership.js";
 import { Reconciler } from "./reconcile.js";
@@ -24,7 +24,7 @@ export function webAppController(): ControllerDefinition {
     owns: ALL_CHILD_KINDS.map((type) => ({
       type,
       optional: type.optional ?? false,
-      ...(CHILD_POLICIES[type.kind as ChildKindName].statusRead ? {} : { predicate: specOrMetaChanged }),
+      ...(policyOf(type).statusRead ? {} : { predicate: specOrMetaChanged }),
     })),
     // The tiers' pods (owned by ReplicaSets, labelled by the pod templates): what they say about
     // containers that cannot run goes into the WebApp's status within seconds.

@@ -55,3 +55,17 @@ export function age(timestamp: unknown, now = Date.now()): string {
   if (typeof timestamp !== "string") return "<unknown>";
   return humanDuration(now - Date.parse(timestamp));
 }
+
+/**
+ * A condition's lastTransitionTime: kept from the previous condition of its type while the status
+ * stays the same, now when it changes (as every controller and the kubelet set it).
+ */
+export function transitionTime(
+  previous: readonly { type?: unknown; status?: unknown; lastTransitionTime?: unknown }[],
+  type: string,
+  status: string,
+  now = nowTimestamp(),
+): unknown {
+  const prev = previous.find((c) => c.type === type);
+  return prev && prev.status === status ? prev.lastTransitionTime : now;
+}

@@ -1,5 +1,5 @@
-import { isNotFound } from "./errors.js";
-import { type KubeObject, type ResourceType, resourcePath } from "./resources.js";
+import { isConflict, isNotFound } from "./errors.js";
+import { Kinds, type KubeObject, type ResourceType, resourcePath } from "./resources.js";
 import {
   type ConnectionSource,
   type RequestObserver,
@@ -244,4 +244,13 @@ export interface ServerVersion {
   major: number;
   minor: number;
   gitVersion: string;
+}
+
+/** Creates the namespace unless it exists (the development environment and the benchmarks). */
+export async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
+  await client
+    .create(Kinds.Namespace, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } })
+    .catch((err) => {
+      if (!isConflict(err)) throw err;
+    });
 }

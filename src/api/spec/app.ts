@@ -3,7 +3,7 @@ import { withDefault } from "../defaults.js";
 import { dnsSubdomain, httpPath, imageRef, setOf } from "../formats.js";
 import { withRules } from "../rules.js";
 import { autoscalingSpec } from "./autoscaling.js";
-import { commandArg, env, envFrom, imagePullPolicy, resources } from "./common.js";
+import { commandArg, env, envFrom, imagePullPolicy, replicaCount, resources } from "./common.js";
 import { migrateSpec } from "./migrate.js";
 
 /** `package.module:callable`, the way Gunicorn and uWSGI name a WSGI application. */
@@ -144,11 +144,7 @@ export const appSpec = withRules(
         .max(65535)
         .optional()
         .describe(withDefault("app.port", "Port the app server listens on inside the pod (unprivileged).")),
-      replicas: z
-        .number()
-        .int()
-        .min(0)
-        .max(1000)
+      replicas: replicaCount
         .optional()
         .describe(
           withDefault(

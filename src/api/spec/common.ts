@@ -34,6 +34,9 @@ export const backoffLimit = (key: "app.migrate.backoffLimit" | "cronJobs.backoff
   z.number().int().min(0).max(10).optional().describe(withDefault(key, text));
 
 /** One argv element: no shell runs it, so it needs no quoting and cannot start a second command. */
+/** A tier's or process type's pod count. */
+export const replicaCount = z.number().int().min(0).max(1000);
+
 export const commandArg = z.string().min(1).max(4096);
 
 /** A command line as argv (exec form, no shell), e.g. [python, manage.py, migrate, --noinput]. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type DefaultKey, withDefault } from "../defaults.js";
 import { cidr, imageRef, nginxSize, setOf } from "../formats.js";
-import { imagePullPolicy, resources } from "./common.js";
+import { imagePullPolicy, replicaCount, resources } from "./common.js";
 
 const seconds = (key: DefaultKey, what: string) =>
   z
@@ -21,13 +21,7 @@ export const webSpec = z
       ),
     ).optional(),
     imagePullPolicy: imagePullPolicy.optional(),
-    replicas: z
-      .number()
-      .int()
-      .min(0)
-      .max(1000)
-      .optional()
-      .describe(withDefault("web.replicas", "Number of NGINX pods.")),
+    replicas: replicaCount.optional().describe(withDefault("web.replicas", "Number of NGINX pods.")),
     resources: resources
       .optional()
       .describe(

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type DefaultKey, withDefault } from "../defaults.js";
 import { withRules } from "../rules.js";
 import { autoscalingSpec } from "./autoscaling.js";
-import { commandLine, namedList, processName, resources } from "./common.js";
+import { commandLine, namedList, processName, replicaCount, resources } from "./common.js";
 
 const probeSetting = (key: DefaultKey, text: string, max: number) =>
   z.number().int().min(1).max(max).optional().describe(withDefault(key, text));
@@ -36,11 +36,7 @@ const worker = withRules(
       command: commandLine(
         "The worker's command, without a shell, e.g. [celery, -A, shop, worker, --loglevel=info]. It runs from the app image with the app's env, volumes and security context.",
       ),
-      replicas: z
-        .number()
-        .int()
-        .min(0)
-        .max(1000)
+      replicas: replicaCount
         .optional()
         .describe(
           withDefault("workers.replicas", "Number of worker pods. Not allowed while autoscaling is set."),

@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { KubeObject } from "../../api/kube-object.js";
 import { createOperator, WEBAPP_TYPE } from "../../controller/webapp-controller.js";
-import { KubeClient } from "../../kube/client.js";
+import { ensureNamespace, KubeClient } from "../../kube/client.js";
 import { type Connection, loadConnection } from "../../kube/connection.js";
-import { isConflict } from "../../kube/errors.js";
 import { Kinds } from "../../kube/resources.js";
 import type { Manager, ManagerOptions } from "../../runtime/manager.js";
 import { parseYamlStream } from "../../util/yaml.js";
@@ -98,13 +97,7 @@ export async function startDevEnvironment(opts: DevEnvironmentOptions = {}): Pro
     kc,
     kubeconfigPath,
     client,
-    async createNamespace(name) {
-      await client
-        .create(Kinds.Namespace, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } })
-        .catch((err) => {
-          if (!isConflict(err)) throw err;
-        });
-    },
+    createNamespace: (name) => ensureNamespace(client, name),
     async startOperator(options) {
       const manager = createOperator({ kubeConfig: kc, ...options });
       managers.push(manager);

@@ -4,7 +4,7 @@
  * Ready=True ("kubelet is posting ready status").
  */
 import { arch, cpus, release, totalmem } from "node:os";
-import { nowTimestamp } from "../time-format.js";
+import { nowTimestamp, transitionTime } from "../time-format.js";
 import type { JsonObject } from "../types.js";
 
 export const KUBELET_VERSION = "v1.35.0-devcluster";
@@ -45,12 +45,11 @@ function condition(
   previous: JsonObject[],
 ): JsonObject {
   const now = nowTimestamp();
-  const prev = previous.find((c) => c.type === type);
   return {
     type,
     status,
     lastHeartbeatTime: now,
-    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now,
+    lastTransitionTime: transitionTime(previous, type, status, now),
     reason,
     message,
   };

@@ -4,7 +4,7 @@
  * PodScheduled kept or added) and each container's state, last state, readiness and restart count.
  * Pure: the pod worker keeps the facts, this turns them into the API's shape.
  */
-import { nowTimestamp } from "../time-format.js";
+import { nowTimestamp, transitionTime } from "../time-format.js";
 import { isObject, type JsonObject, type KubeObject } from "../types.js";
 
 export interface TerminatedState {
@@ -132,12 +132,11 @@ function condition(
   message?: string,
 ): JsonObject {
   const status = ok ? "True" : "False";
-  const prev = previous.find((c) => c.type === type);
   const c: JsonObject = {
     type,
     status,
     lastProbeTime: null,
-    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : nowTimestamp(),
+    lastTransitionTime: transitionTime(previous, type, status),
   };
   if (reason) c.reason = reason;
   if (message) c.message = message;

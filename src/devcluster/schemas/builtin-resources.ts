@@ -343,15 +343,6 @@ export function builtinResourceTypes(): ResourceType[] {
     builtin({
       group: "",
       version: "v1",
-      kind: "Node",
-      plural: "nodes",
-      namespaced: false,
-      shortNames: ["no"],
-      status: true,
-    }),
-    builtin({
-      group: "",
-      version: "v1",
       kind: "PersistentVolume",
       plural: "persistentvolumes",
       namespaced: false,

@@ -10,7 +10,7 @@ import type { FieldError } from "../errors.js";
 import type { ResourceRegistry } from "../storage/registry.js";
 import type { PrinterColumn, ResourceType, ScaleSubresource } from "../storage/resource-type.js";
 import type { Store, StoredEvent } from "../storage/store.js";
-import { nowTimestamp } from "../time-format.js";
+import { transitionTime } from "../time-format.js";
 import { deepEqual, isObject, type JsonObject, type KubeObject } from "../types.js";
 import { CustomResourceFieldType } from "../writes/field-types.js";
 import { type Operations, systemContext } from "../writes/operations.js";
@@ -194,9 +194,13 @@ function condition(
   message: string,
   previous: JsonObject[],
 ): JsonObject {
-  const prev = previous.find((c) => c.type === type);
-  const lastTransitionTime = prev && prev.status === status ? prev.lastTransitionTime : nowTimestamp();
-  return { type, status, lastTransitionTime, reason, message };
+  return {
+    type,
+    status,
+    lastTransitionTime: transitionTime(previous, type, status),
+    reason,
+    message,
+  } as JsonObject;
 }
 
 export class CrdController {
